@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for the guarded.deploy.deploy_log callback, driven directly with task results."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from unittest.mock import MagicMock
+
+import pytest
+import yaml
+
+from ansible import constants as C
+from ansible.executor.task_result import CallbackTaskResult
+
+from ansible_collections.guarded.deploy.plugins.callback import deploy_log
+from ansible_collections.guarded.deploy.plugins.module_utils import run_record as rr
+
+NAME = "guarded.deploy.deploy_log"
+SECRET = "s3cret-pw"
+T0 = "2026-11-21T02:00:00.000000+00:00"
+
+
+def make_callback(log_dir=None, announce=True, play_vars=None):
+    """The callback as Ansible would load it: option definitions from its DOCUMENTATION."""
+    C.config.initialize_plugin_configuration_definitions(
+        "callback", NAME, yaml.safe_load(deploy_log.DOCUMENTATION)["options"])
+    display = MagicMock()
+    display.verbosity = 0
+    callback = deploy_log.CallbackModule(display=display)
+    callback._load_name = NAME
+    direct = {"announce": announce}
+    if log_dir is not None:
+        direct["log_dir"] = str(log_dir)
+    callback.set_options(direct=direct)
+    playbook = MagicMock()
+    playbook._file_name = "/somewhere/playbooks/deploy.yml"
+    callback.v2_playbook_on_start(playbook)
+    play = MagicMock()
+    play._loader = None
+    play.get_variable_manager.return_value.get_vars.return_value = play_vars or {}
+    callback.v2_playbook_on_play_start(play)
+    return callback
+
+
+def result(data, host="app1", task="Record the event"):
+    host_obj = MagicMock()
+    host_obj.get_name.return_value = host
+    host_obj.name = host
+    task_obj = MagicMock()
+    task_obj.get_name.return_value = task
+    task_obj.action = "guarded.deploy.deploy_event"
+    return CallbackTaskResult(host_obj, task_obj, data, {"name": task})
+
+
+def event(host="app1", **fields):
+    value = {"at": rr.utc_now(), "host": host}
+    value.update(fields)
+    return {"changed": False, deploy_log.EVENT_KEY: value}
+
+
+def run_event(log_dir=None, run_id="r1", host="app1"):
+    run = {"run_id": run_id, "app": "payments", "deploy_version": "v2.0.0", "operator": "alice",
+           "check_mode": False}
+    if log_dir is not None:
+        run["log_dir"] = str(log_dir)
+    return event(host=host, run=run)
+
+
+def journal(run_dir):
+    with open(os.path.join(run_dir, rr.JOURNAL_FILE), encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def run_json(run_dir):
+    with open(os.path.join(run_dir, rr.RECORD_FILE), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def all_text(root):
+    texts = []
+    for dirpath, dummy, files in os.walk(str(root)):
+        for name in files:
+            with open(os.path.join(dirpath, name), encoding="utf-8") as handle:
+                texts.append(handle.read())
+    return "\n".join(texts)
+
+
+def test_class_attributes():
+    cls = deploy_log.CallbackModule
+    assert cls.CALLBACK_VERSION == 2.0
+    assert cls.CALLBACK_TYPE == "notification"
+    assert cls.CALLBACK_NAME == NAME
+    assert cls.CALLBACK_NEEDS_ENABLED is True
+
+
+def test_options_defaults():
+    callback = make_callback()
+    assert callback.log_dir_option is None
+    assert callback.announce is True
+
+
+def test_buffers_until_run_id_and_log_dir_then_journals_and_renders(tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(event(phase="preflight", phase_status="started")))
+    assert list(tmp_path.iterdir()) == []  # no log dir known yet
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    run_dir = tmp_path / "r1"
+    assert stat.S_IMODE(os.stat(str(run_dir)).st_mode) == 0o750
+    lines = journal(str(run_dir))
+    assert [sorted(k for k in e if k not in ("at", "host")) for e in lines] == [
+        ["run"], ["phase", "phase_status"], ["run"]]
+    assert lines[0]["run"]["playbook"] == "deploy.yml"
+    record = run_json(str(run_dir))
+    assert record["run_id"] == "r1" and record["playbook"] == "deploy.yml"
+    assert record["hosts"]["app1"]["phases"][0]["status"] == "started"
+    assert (run_dir / rr.MARKDOWN_FILE).exists()
+
+    callback.v2_runner_on_ok(result(event(phase="preflight", phase_status="ok", data={"commit_before": "abc"})))
+    assert len(journal(str(run_dir))) == 4  # appended
+    record = run_json(str(run_dir))  # re-rendered after the event
+    assert record["hosts"]["app1"]["phases"][0]["status"] == "ok"
+    assert isinstance(record["hosts"]["app1"]["phases"][0]["duration_s"], float)
+    assert "`abc`" in (run_dir / rr.MARKDOWN_FILE).read_text(encoding="utf-8")
+    assert not [p for p in os.listdir(str(run_dir)) if ".tmp." in p]
+
+
+def test_log_dir_option_overrides_the_run_event(tmp_path):
+    option_dir = tmp_path / "option"
+    callback = make_callback(log_dir=option_dir)
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path / "event")))
+    assert (option_dir / "r1" / rr.RECORD_FILE).exists()
+    assert not (tmp_path / "event").exists()
+
+
+def test_no_log_dir_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=None)))
+    callback.v2_runner_on_ok(result(event(phase="code", phase_status="started")))
+    callback.v2_runner_on_failed(result({"msg": "boom"}, task="Other"))
+    callback.v2_playbook_on_stats(MagicMock())
+    assert list(tmp_path.iterdir()) == []
+    callback._display.warning.assert_not_called()
+    callback._display.display.assert_not_called()
+
+
+def test_final_status_at_stats(tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    for host, status in (("app1", "succeeded"), ("app2", "rolled_back")):
+        callback.v2_runner_on_ok(result(event(host=host, phase="code", phase_status="started"), host=host))
+        callback.v2_runner_on_ok(result(event(host=host, phase="code", phase_status="ok", host_status=status),
+                                        host=host))
+    assert run_json(str(tmp_path / "r1"))["status"] == "running"
+    callback.v2_playbook_on_stats(MagicMock())
+    record = run_json(str(tmp_path / "r1"))
+    assert record["status"] == "rolled_back"
+    assert record["finished_at"] and record["started_at"]
+    assert record == rr.fold_events(journal(str(tmp_path / "r1")))  # the journal alone gives the record
+    displayed = [c.args[0] for c in callback._display.display.call_args_list]
+    assert displayed == [
+        "guarded.deploy: execution log: %s" % os.path.join(str(tmp_path), "r1", rr.MARKDOWN_FILE),
+        "guarded.deploy: run record: %s" % os.path.join(str(tmp_path), "r1", rr.RECORD_FILE),
+        "guarded.deploy: run r1 ROLLED BACK",
+    ]
+    assert "**Status: ROLLED BACK**" in (tmp_path / "r1" / rr.MARKDOWN_FILE).read_text(encoding="utf-8")
+
+
+def test_host_still_running_at_stats_fails(tmp_path):
+    callback = make_callback(announce=False)
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    callback.v2_runner_on_ok(result(event(phase="migrate", phase_status="started")))
+    callback.v2_playbook_on_stats(MagicMock())
+    record = run_json(str(tmp_path / "r1"))
+    assert record["status"] == "failed"
+    assert record["hosts"]["app1"]["status"] == "failed"
+    assert record["errors"][-1]["phase"] == "migrate"
+    assert "final status" in record["errors"][-1]["msg"]
+    callback._display.display.assert_not_called()
+
+
+def test_unrelated_failure_becomes_an_error_in_the_current_phase(tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    callback.v2_runner_on_ok(result(event(phase="migrate", phase_status="started")))
+    callback.v2_runner_on_failed(result(
+        {"msg": "non-zero return code", "rc": 2, "stderr": "line1\nmigration 0042 failed", "stdout": "",
+         "_ansible_no_log": False}, task="Run the migrations"))
+    callback.v2_runner_on_failed(result({"msg": "ignored"}, task="Ignored"), ignore_errors=True)
+    callback.v2_runner_on_unreachable(result({"msg": "ssh: connect timed out", "unreachable": True},
+                                             host="app2", task="Gather facts"))
+    errors = run_json(str(tmp_path / "r1"))["errors"]
+    assert len(errors) == 2
+    assert errors[0]["host"] == "app1" and errors[0]["task"] == "Run the migrations"
+    assert errors[0]["phase"] == "migrate"
+    assert errors[0]["msg"] == "non-zero return code (rc=2): line1\nmigration 0042 failed"
+    assert errors[1] == dict(errors[1], host="app2", task="Gather facts", phase=None,
+                             msg="ssh: connect timed out")
+    markdown = (tmp_path / "r1" / rr.MARKDOWN_FILE).read_text(encoding="utf-8")
+    assert "| app1 | migrate | Run the migrations | non-zero return code (rc=2): line1<br>migration 0042 failed |" \
+        in markdown
+
+
+def test_failed_deploy_event_still_journals_its_event(tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    data = event(phase="verify", phase_status="failed", host_status="failed")
+    data.update(failed=True, msg="failed_when")
+    callback.v2_runner_on_failed(result(data))
+    record = run_json(str(tmp_path / "r1"))
+    assert record["hosts"]["app1"]["status"] == "failed"
+    assert record["errors"] == []
+
+
+def test_events_from_a_loop_are_journaled(tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    items = [event(phase=name, phase_status="skipped") for name in ("caches", "restart")]
+    callback.v2_runner_on_ok(result({"changed": False, "results": items}))
+    phases = run_json(str(tmp_path / "r1"))["hosts"]["app1"]["phases"]
+    assert [p["name"] for p in phases] == ["caches", "restart"]
+
+
+def test_secrets_never_written(tmp_path):
+    play_vars = {"deploy_db": {"name": "payments", "password": SECRET}, "inventory_hostname": "app1"}
+    callback = make_callback(play_vars=play_vars)
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    callback.v2_runner_on_ok(result(event(phase="backup", phase_status="started")))
+    # a plain failure whose output carries the password (learnt from the host's variables)
+    callback.v2_runner_on_failed(result({"msg": "pg_dump: password %s rejected" % SECRET}, task="Dump"))
+    # a URL with credentials, and a no_log task (censored by Ansible before callbacks)
+    callback.v2_runner_on_failed(result({"msg": "clone https://u:other-secret@git/x failed"}, task="Clone"))
+    censored = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+    callback.v2_runner_on_failed(result({"censored": censored, "changed": False}, task="Secret task"))
+    # an event that slipped through with the secret in data and a secret-named key
+    callback.v2_runner_on_ok(result(event(data={"note": "pw=%s" % SECRET, "api_token": "tok-123456"})))
+    callback.v2_playbook_on_stats(MagicMock())
+    text = all_text(tmp_path)
+    assert SECRET not in text
+    assert "other-secret" not in text
+    assert "tok-123456" not in text
+    errors = run_json(str(tmp_path / "r1"))["errors"]
+    assert errors[0]["msg"] == "pg_dump: password ******** rejected"
+    assert errors[1]["msg"] == "clone https://u:********@git/x failed"
+    assert errors[2]["msg"] == censored
+
+
+def test_existing_journal_is_continued(tmp_path):
+    first = make_callback()
+    first.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    first.v2_runner_on_ok(result(event(phase="preflight", phase_status="started")))
+    # a second playbook for the same run (e.g. resumed) appends to the same journal
+    second = make_callback()
+    second.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    second.v2_runner_on_ok(result(event(phase="preflight", phase_status="ok")))
+    record = run_json(str(tmp_path / "r1"))
+    assert [p["status"] for p in record["hosts"]["app1"]["phases"]] == ["ok"]
+    assert len(journal(str(tmp_path / "r1"))) == 6
+    second._display.warning.assert_called_once()
+
+
+def test_unsafe_run_id_stays_inside_the_log_dir(tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path / "logs", run_id="../../etc/x")))
+    assert os.listdir(str(tmp_path / "logs")) == ["etc_x"]
+
+
+def test_never_crashes_the_playbook(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=blocker)))
+    callback.v2_runner_on_ok(result(event(phase="code", phase_status="started")))
+    callback.v2_playbook_on_stats(MagicMock())
+    assert callback._display.warning.called
+    assert "could not record" in callback._display.warning.call_args[0][0]
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({"msg": "plain"}, "plain"),
+    ({"stderr": "", "stdout": "a\nb"}, "a\nb"),
+    ({"msg": "", "results": [{"failed": True, "msg": "item 1 bad"}, {"failed": False}]}, "item 1 bad"),
+    ({"msg": {"nested": 1}}, '{"nested": 1}'),
+    ({}, "task failed"),
+])
+def test_error_message(data, expected):
+    assert deploy_log.error_message(data) == expected
