@@ -323,6 +323,16 @@ def _new_cursor(conn):
     return conn.cursor()
 
 
+def _last_result(cursor):
+    """Make the last statement's result current, as psycopg2 does for multi-statement SQL.
+
+    psycopg 3 keeps one result per statement and starts at the first one.
+    """
+    if PSYCOPG_VERSION >= LooseVersion("3"):
+        while cursor.nextset():
+            pass
+
+
 def _read_state(cursor):
     cursor.execute(STATE_SQL)
     return tuple(cursor.fetchone())
@@ -355,6 +365,7 @@ def capture(conn, baselines, statement_timeout, lock_timeout):
             name = spec["name"]
             try:
                 cursor.execute(spec["sql"])
+                _last_result(cursor)
                 if cursor.description is None:
                     raise BaselineError(
                         "baseline '%s' failed: the query returned no rows to read "

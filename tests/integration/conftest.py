@@ -13,7 +13,9 @@ there is no ``postgres`` user), via ``runuser -u USER --``.
 
 ``run_module`` runs a module exactly as Ansible does: ``ansible-playbook`` on a one-task
 playbook against implicit localhost, with this checkout's ``collections`` directory on
-the collections path and the JSON stdout callback, and returns the task result.
+the collections path and the JSON stdout callback, and returns the task result.  The
+module runs with this Python (so it uses this venv's psycopg2) unless
+``GUARDED_TEST_TARGET_PYTHON`` names another interpreter, e.g. one with psycopg 3.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class PgServer:
 
     def run_tool(self, tool, *args, timeout=120):
         argv = self._as_user([os.path.join(self.bindir, tool)] + list(args))
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             log = ""
             if os.path.exists(self.log_file):
@@ -202,11 +204,13 @@ def run_module(module, args, check=False, tmp_dir=None):
             ANSIBLE_LOCALHOST_WARNING="0",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
         )
+        target_python = os.environ.get("GUARDED_TEST_TARGET_PYTHON") or sys.executable
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
-                "-e", "ansible_python_interpreter=%s" % sys.executable]
+                "-e", "ansible_python_interpreter=%s" % target_python]
         if check:
             argv.append("--check")
-        proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=work, timeout=300)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=work, timeout=300,
+                              check=False)
         try:
             output = json.loads(proc.stdout)
             result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]

@@ -42,14 +42,13 @@ from ansible_collections.guarded.deploy.plugins.modules import postgresql_baseli
 ])
 def test_to_json_safe(value, expected):
     converted = mod.to_json_safe(value)
-    assert converted == expected
-    assert type(converted) is type(expected)
+    assert (converted, converted.__class__) == (expected, expected.__class__)
     json.dumps(converted)
 
 
 def test_int_and_bool_keep_their_types():
-    assert type(mod.to_json_safe(True)) is bool
-    assert type(mod.to_json_safe(1)) is int
+    assert mod.to_json_safe(True).__class__ is bool
+    assert mod.to_json_safe(1).__class__ is int
 
 
 @pytest.mark.parametrize("rows, columns, expected", [
