@@ -118,6 +118,20 @@ def test_cancel_that_is_not_a_timeout():
         "baseline 'x' failed: the query was cancelled (canceling statement due to user request)")
 
 
+def test_timeouts_recognised_by_the_clock_when_messages_are_localised():
+    exc = FakePgError("Anfrage wird storniert wegen Zeitüberschreitung der Anweisung\n", "57014")
+    assert mod.describe_query_error("slow", exc, 2, 5, elapsed=2.01).startswith(
+        "baseline 'slow' failed: exceeded statement_timeout of 2 s (")
+    assert mod.describe_query_error("slow", exc, 2, 5, elapsed=0.1).startswith(
+        "baseline 'slow' failed: the query was cancelled (")
+    exc = FakePgError("konnte Sperre nicht setzen\n", "55P03")
+    assert mod.describe_query_error("locked", exc, 30, 1, elapsed=1.0).startswith(
+        "baseline 'locked' failed: exceeded lock_timeout of 1 s (")
+    # NOWAIT fails at once: not a timeout
+    assert mod.describe_query_error("locked", exc, 30, 1, elapsed=0.01) == (
+        "baseline 'locked' failed: konnte Sperre nicht setzen")
+
+
 def test_lock_timeout_message_psycopg3_style():
     exc = FakePsycopg3Error("canceling statement due to lock timeout", "55P03")
     assert mod.describe_query_error("locked", exc, 30, 0.5) == (
@@ -353,3 +367,25 @@ def test_documentation_parses_and_covers_the_module_options():
     assert options["lock_timeout"]["default"] == 5 and options["lock_timeout"]["type"] == "float"
     assert "community.postgresql.postgres" in doc["extends_documentation_fragment"]
     assert set(returns) == {"values", "baselines", "captured_at", "server_version", "isolation"}
+
+
+def test_last_result_only_moves_on_psycopg3():
+    class MultiResultCursor:
+        def __init__(self):
+            self.current = 0
+
+        def nextset(self):
+            if self.current < 2:
+                self.current += 1
+                return True
+            return None
+
+    cursor = MultiResultCursor()
+    with mock.patch.object(mod, "PSYCOPG_VERSION", mod.LooseVersion("3.2.1")):
+        mod._last_result(cursor)
+    assert cursor.current == 2
+
+    cursor = mock.MagicMock()
+    with mock.patch.object(mod, "PSYCOPG_VERSION", mod.LooseVersion("2.9.10")):
+        mod._last_result(cursor)
+    cursor.nextset.assert_not_called()

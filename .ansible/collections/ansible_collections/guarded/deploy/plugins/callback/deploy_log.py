@@ -1,0 +1,358 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The guarded.deploy.deploy_log callback: journal deploy events and render the run record."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: deploy_log
+type: notification
+short_description: Write the run record of a guarded deploy (events.jsonl, run.json, execution-log.md)
+version_added: "0.1.0"
+description:
+  - Journals every event of the C(guarded.deploy.deploy_event) action, and an error event
+    for every other task that fails (unless C(ignore_errors)) or whose host is unreachable,
+    to C(<log_dir>/<run_id>/events.jsonl), one JSON object per line, appended and
+    flushed to disk (fsync) per event.
+  - After every event it renders C(run.json) and C(execution-log.md) next to the journal
+    (each written to a temporary file then renamed, so a reader never sees half a file).
+    An interrupted run therefore still leaves a record. At the end of the playbook it
+    renders both again from the journal alone, with C(finished_at) and the final
+    C(status); a host that never reported a final status is marked C(failed).
+  - Events are kept in memory until the first event with a C(run.run_id) arrives and a
+    log directory is known (this option, or the C(log_dir) of a run event). A playbook
+    that never provides both writes nothing.
+  - Secrets are masked as C(********) before anything is written, as in
+    C(guarded.deploy.deploy_event); for failed tasks the host's C(deploy_db.password),
+    connection and become passwords and C(*_password) variables are masked too. A task
+    with C(no_log) is recorded with its censored message only.
+  - The record's schema lives in C(plugins/module_utils/run_record.py).
+  - The callback never fails the playbook; a problem writing the record is shown as a
+    warning.
+requirements:
+  - enable in configuration, for example C(callbacks_enabled = guarded.deploy.deploy_log)
+    in C([defaults]) of C(ansible.cfg) or E(ANSIBLE_CALLBACKS_ENABLED)
+options:
+  log_dir:
+    description:
+      - Directory (on the controller) under which C(<run_id>/) is created with mode 0750.
+      - When not set, the C(log_dir) of the run event is used (the roles set it from
+        C(deploy_log_dir), default C(./deploy-logs)). A relative path is taken from the
+        controller's current directory.
+    type: path
+    default: null
+    env:
+      - name: GUARDED_DEPLOY_LOG_DIR
+    ini:
+      - section: guarded_deploy
+        key: log_dir
+  announce:
+    description:
+      - At the end of the playbook, print the paths of C(execution-log.md) and C(run.json)
+        and the run's status.
+    type: bool
+    default: true
+    env:
+      - name: GUARDED_DEPLOY_ANNOUNCE
+    ini:
+      - section: guarded_deploy
+        key: announce
+"""
+
+import json
+import os
+import re
+
+from ansible.parsing.ajson import AnsibleJSONEncoder
+from ansible.plugins.callback import CallbackBase
+from ansible.vars.clean import module_response_deepcopy, strip_internal_keys
+
+from ansible_collections.guarded.deploy.plugins.module_utils.run_record import (
+    JOURNAL_FILE,
+    MARKDOWN_FILE,
+    RECORD_FILE,
+    apply_event,
+    fold_events,
+    new_record,
+    open_phase,
+    overall_status,
+    read_journal,
+    render_json,
+    render_markdown,
+    scrub,
+    secrets_from_vars,
+    utc_now,
+    write_atomic,
+)
+
+EVENT_KEY = "guarded_deploy_event"
+RUN_DIR_MODE = 0o750
+# How much of stderr/stdout a failed task's error entry keeps.
+TAIL_LINES = 10
+TAIL_CHARS = 1000
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _tail(text):
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    lines = text.strip().splitlines()[-TAIL_LINES:]
+    tail = "\n".join(lines)
+    return tail[-TAIL_CHARS:]
+
+
+def error_message(result, unreachable=False):
+    """Human text for a failed (or unreachable) task result: its msg, plus the stderr tail."""
+    if result.get("censored"):
+        return str(result["censored"])
+    msg = result.get("msg")
+    if msg is not None and not isinstance(msg, str):
+        msg = json.dumps(msg, default=str)
+    msg = (msg or "").strip()
+    if not msg and isinstance(result.get("results"), list):
+        msgs = []
+        for item in result["results"]:
+            if isinstance(item, dict) and item.get("failed"):
+                if item.get("censored"):
+                    msgs.append(str(item["censored"]))
+                else:
+                    msgs.append(str(item.get("msg") or _tail(item.get("stderr")) or "failed"))
+        msg = "; ".join(msgs)
+    detail = _tail(result.get("stderr")) or ("" if msg else _tail(result.get("stdout")))
+    if detail and detail not in msg:
+        rc = result.get("rc")
+        prefix = "%s (rc=%s)" % (msg, rc) if msg and rc is not None else msg
+        msg = "%s: %s" % (prefix, detail) if prefix else detail
+    if not msg:
+        msg = "host unreachable" if unreachable else "task failed"
+    return msg
+
+
+def safe_dir_name(run_id):
+    """run_id as a single, safe path component."""
+    name = _UNSAFE_NAME.sub("_", str(run_id)).strip("._") or "run"
+    return name
+
+
+class CallbackModule(CallbackBase):
+    """Journal guarded.deploy events and render run.json and execution-log.md."""
+
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "notification"
+    CALLBACK_NAME = "guarded.deploy.deploy_log"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None, options=None):
+        super(CallbackModule, self).__init__(display=display, options=options)
+        self.log_dir_option = None
+        self.announce = True
+        self.run_dir = None
+        self.record = new_record()
+        self._pending = []  # events waiting for a run_id and a log dir
+        self._secrets = set()  # secret strings learnt from host variables
+        self._secret_hosts = set()
+        self._play = None
+        self._playbook_seen = False
+        self._finished = False
+        self._warned = set()
+
+    # -- options ---------------------------------------------------------------
+
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        self.log_dir_option = self.get_option("log_dir")
+        self.announce = self.get_option("announce")
+
+    # -- plumbing --------------------------------------------------------------
+
+    def _guard(self, what, func, *args):
+        try:
+            func(*args)
+        except Exception as exc:  # the record must never break the deploy
+            message = "guarded.deploy.deploy_log: could not record %s: %s" % (what, exc)
+            if message not in self._warned:  # a full disk should not warn on every task
+                self._warned.add(message)
+                self._display.warning(message)
+
+    @property
+    def journal_path(self):
+        return os.path.join(self.run_dir, JOURNAL_FILE) if self.run_dir else None
+
+    def _learn_secrets(self, result):
+        """Add the host's secret variables to the scrub list (once per host and play)."""
+        if self._play is None:
+            return
+        host = result.host
+        key = (id(self._play), host.get_name())
+        if key in self._secret_hosts:
+            return
+        self._secret_hosts.add(key)
+        try:
+            from ansible.template import Templar
+
+            variables = self._play.get_variable_manager().get_vars(play=self._play, host=host, task=result.task)
+            templar = Templar(loader=getattr(self._play, "_loader", None), variables=variables)
+            self._secrets.update(secrets_from_vars(variables, render=templar.template))
+        except Exception as exc:
+            self._display.vvv("guarded.deploy.deploy_log: could not read the variables of %s: %s"
+                              % (host.get_name(), exc))
+
+    def _open_run_dir(self):
+        run_id = self.record.get("run_id")
+        log_dir = self.log_dir_option or self.record.get("log_dir")
+        if not run_id or not log_dir:
+            return False
+        run_dir = os.path.join(os.path.abspath(os.path.expanduser(str(log_dir))), safe_dir_name(run_id))
+        os.makedirs(run_dir, mode=RUN_DIR_MODE, exist_ok=True)
+        os.chmod(run_dir, RUN_DIR_MODE)
+        self.run_dir = run_dir
+        journal = self.journal_path
+        previous = read_journal(journal) if os.path.exists(journal) else []
+        if previous:
+            self._display.warning("guarded.deploy.deploy_log: %s already exists; appending to it" % journal)
+        pending, self._pending = self._pending, []
+        for event in pending:
+            self._append(event)
+        if previous:
+            self.record = fold_events(previous + pending)
+        return True
+
+    def _append(self, event):
+        try:
+            line = json.dumps(event, cls=AnsibleJSONEncoder)
+        except (TypeError, ValueError):
+            line = json.dumps(event, default=str)
+        line += "\n"
+        fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _render(self, record):
+        write_atomic(os.path.join(self.run_dir, RECORD_FILE), render_json(record))
+        write_atomic(os.path.join(self.run_dir, MARKDOWN_FILE), render_markdown(record))
+
+    def emit(self, event):
+        """Scrub, fold, journal (or hold back) one event, then re-render the record."""
+        event = scrub(event, self._secrets)
+        self.record = apply_event(self.record, event)
+        if self.run_dir is None:
+            self._pending.append(event)
+            if not self._open_run_dir():
+                return
+        else:
+            self._append(event)
+        self._render(self.record)
+
+    def _events_from(self, result):
+        """The deploy_event events carried by a result (one, or one per loop item)."""
+        data = result.result
+        events = []
+        if isinstance(data.get(EVENT_KEY), dict):
+            events.append(data[EVENT_KEY])
+        for item in data.get("results") or []:
+            if isinstance(item, dict) and isinstance(item.get(EVENT_KEY), dict):
+                events.append(item[EVENT_KEY])
+        return events
+
+    def _journal_events(self, result):
+        events = self._events_from(result)
+        for event in events:
+            self.emit(dict(event))
+        return bool(events)
+
+    def _record_error(self, result, unreachable=False):
+        self._learn_secrets(result)
+        data = strip_internal_keys(module_response_deepcopy(dict(result.result)))
+        host = result.host.get_name()
+        try:
+            task = result.task_name
+        except Exception:
+            task = result.task.get_name()
+        self.emit({
+            "at": utc_now(),
+            "host": host,
+            "error": {
+                "task": task,
+                "phase": open_phase(self.record, host),
+                "msg": error_message(data, unreachable=unreachable),
+            },
+        })
+
+    # -- handlers ----------------------------------------------------------------
+
+    def v2_playbook_on_start(self, playbook):
+        self._guard("the playbook start", self._on_playbook_start, playbook)
+
+    def _on_playbook_start(self, playbook):
+        if self._playbook_seen:
+            return
+        self._playbook_seen = True
+        run = {"playbook": os.path.basename(getattr(playbook, "_file_name", "") or "") or None}
+        try:
+            from ansible import context
+
+            sources = context.CLIARGS.get("inventory") or ()
+            if sources:
+                run["inventory"] = ", ".join(
+                    os.path.abspath(s) if os.path.exists(s) else s for s in sources)
+        except Exception:
+            pass
+        self.emit({"at": utc_now(), "host": None, "run": run})
+
+    def v2_playbook_on_play_start(self, play):
+        self._play = play
+
+    def v2_runner_on_ok(self, result):
+        self._guard("a task result", self._journal_events, result)
+
+    def v2_runner_on_skipped(self, result):
+        self._guard("a task result", self._journal_events, result)
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._guard("a failed task", self._on_failed, result, ignore_errors)
+
+    def _on_failed(self, result, ignore_errors):
+        if self._journal_events(result) or ignore_errors:
+            return
+        self._record_error(result)
+
+    def v2_runner_on_unreachable(self, result):
+        self._guard("an unreachable host", self._record_error, result, True)
+
+    def v2_playbook_on_stats(self, stats):
+        self._guard("the end of the run", self._on_stats, stats)
+
+    def _on_stats(self, stats):
+        if self._finished:
+            return
+        self._finished = True
+        for host, host_record in list((self.record.get("hosts") or {}).items()):
+            if host_record.get("status") == "running":
+                self.emit({
+                    "at": utc_now(),
+                    "host": host,
+                    "host_status": "failed",
+                    "error": {
+                        "task": None,
+                        "phase": open_phase(self.record, host),
+                        "msg": "the playbook ended before this host reported a final status",
+                    },
+                })
+        status = overall_status(self.record)
+        if status == "running":  # no host record: judge by the play recap
+            failed = bool(getattr(stats, "failures", None) or getattr(stats, "dark", None))
+            status = "failed" if failed else "succeeded"
+        self.emit({"at": utc_now(), "host": None, "run": {"finished_at": utc_now(), "status": status}})
+        if self.run_dir is None:
+            return
+        # The final record comes from the journal alone, as it would after a crash.
+        self.record = fold_events(read_journal(self.journal_path))
+        self._render(self.record)
+        if self.announce:
+            self._display.display("guarded.deploy: execution log: %s" % os.path.join(self.run_dir, MARKDOWN_FILE))
+            self._display.display("guarded.deploy: run record: %s" % os.path.join(self.run_dir, RECORD_FILE))
+            self._display.display("guarded.deploy: run %s %s" % (
+                self.record.get("run_id"), str(self.record.get("status")).replace("_", " ").upper()))

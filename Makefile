@@ -1,0 +1,41 @@
+# guarded.deploy — developer entry points. Run as root on Debian 12.
+#   make demo   build what is needed, deploy the Ledger demo v1 -> v2 -> v3 (rolled back)
+#   make test   lint + unit + real PostgreSQL + molecule on real systemd containers
+SHELL := /bin/bash
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
+
+.PHONY: all deps venv images demo test lint unit molecule clean
+
+all: test
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+venv: deps $(VENV)/.installed
+
+images: deps
+	@bash testhost/build-images.sh
+
+demo: venv images
+	@bash scripts/demo.sh
+
+lint: venv
+	ansible-lint
+
+unit: venv
+	python -m pytest tests -q
+
+molecule: venv images
+	source testhost/podman-env.sh && molecule test -s django
+
+test: lint unit molecule
+
+clean:
+	rm -rf $(VENV) .cache deploy-logs examples/ledger/.build
