@@ -138,8 +138,8 @@ def safe_dir_name(run_id):
 
 def _is_reraise(result):
     """True for a task that only passes an already recorded failure up the pipeline."""
-    task_vars = getattr(getattr(result, "_task", None), "vars", None) or {}
-    return bool(task_vars.get("guarded_deploy_reraise"))
+    task_vars = getattr(getattr(result, "_task", None), "vars", None)
+    return isinstance(task_vars, dict) and task_vars.get("guarded_deploy_reraise") is True
 
 
 class CallbackModule(CallbackBase):

@@ -288,3 +288,15 @@ def test_never_crashes_the_playbook(tmp_path):
 ])
 def test_error_message(data, expected):
     assert deploy_log.error_message(data) == expected
+
+
+def test_reraise_of_a_recorded_failure_is_not_a_new_error(tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    callback.v2_runner_on_failed(result({"msg": "Baseline check failed: x"}, task="Fail on a violated baseline"))
+    reraise = result({"msg": "Phase verify failed at 'Fail on a violated baseline': Baseline check failed: x"},
+                     task="Stop the pipeline after phase verify")
+    reraise._task.vars = {"guarded_deploy_reraise": True}
+    callback.v2_runner_on_failed(reraise)
+    errors = run_json(str(tmp_path / "r1"))["errors"]
+    assert [e["task"] for e in errors] == ["Fail on a violated baseline"]

@@ -11,7 +11,9 @@ short_description: Write the run record of a guarded deploy (events.jsonl, run.j
 version_added: "0.1.0"
 description:
   - Journals every event of the C(guarded.deploy.deploy_event) action, and an error event
-    for every other task that fails (unless C(ignore_errors)) or whose host is unreachable,
+    for every other task that fails (unless C(ignore_errors), or the task sets the task
+    variable C(guarded_deploy_reraise), as the pipeline's tasks that only pass an
+    already recorded failure up do) or whose host is unreachable,
     to C(<log_dir>/<run_id>/events.jsonl), one JSON object per line, appended and
     flushed to disk (fsync) per event.
   - After every event it renders C(run.json) and C(execution-log.md) next to the journal
@@ -132,6 +134,12 @@ def safe_dir_name(run_id):
     """run_id as a single, safe path component."""
     name = _UNSAFE_NAME.sub("_", str(run_id)).strip("._") or "run"
     return name
+
+
+def _is_reraise(result):
+    """True for a task that only passes an already recorded failure up the pipeline."""
+    task_vars = getattr(getattr(result, "_task", None), "vars", None)
+    return isinstance(task_vars, dict) and task_vars.get("guarded_deploy_reraise") is True
 
 
 class CallbackModule(CallbackBase):
@@ -315,7 +323,7 @@ class CallbackModule(CallbackBase):
         self._guard("a failed task", self._on_failed, result, ignore_errors)
 
     def _on_failed(self, result, ignore_errors):
-        if self._journal_events(result) or ignore_errors:
+        if self._journal_events(result) or ignore_errors or _is_reraise(result):
             return
         self._record_error(result)
 

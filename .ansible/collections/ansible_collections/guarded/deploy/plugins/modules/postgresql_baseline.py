@@ -189,6 +189,7 @@ isolation:
 '''
 
 import datetime
+import time
 from decimal import Decimal
 
 from ansible.module_utils.basic import AnsibleModule
@@ -292,18 +293,26 @@ def error_first_line(exc):
     return lines[0].strip() if lines else type(exc).__name__
 
 
-def describe_query_error(name, exc, statement_timeout, lock_timeout):
-    """The message for a failed baseline query."""
+def _timed_out(detail, words, limit, elapsed):
+    """Whether a cancel was the timeout: by the (English) server message, or by the clock
+    when the server's messages are in another language."""
+    if words in detail:
+        return True
+    return bool(limit) and limit > 0 and elapsed is not None and elapsed >= limit * 0.95
+
+
+def describe_query_error(name, exc, statement_timeout, lock_timeout, elapsed=None):
+    """The message for a failed baseline query (``elapsed``: seconds the query ran)."""
     code = error_code(exc)
     detail = error_first_line(exc)
     if code == PGCODE_READ_ONLY:
         reason = ("the query tried to write, but baselines run in a read-only "
                   "transaction (%s)" % detail)
-    elif code == PGCODE_QUERY_CANCELED and "statement timeout" in detail:
+    elif code == PGCODE_QUERY_CANCELED and _timed_out(detail, "statement timeout", statement_timeout, elapsed):
         reason = "exceeded statement_timeout of %s s (%s)" % (format_seconds(statement_timeout), detail)
     elif code == PGCODE_QUERY_CANCELED:
         reason = "the query was cancelled (%s)" % detail
-    elif code == PGCODE_LOCK_NOT_AVAILABLE and "lock timeout" in detail:
+    elif code == PGCODE_LOCK_NOT_AVAILABLE and _timed_out(detail, "lock timeout", lock_timeout, elapsed):
         reason = "exceeded lock_timeout of %s s (%s)" % (format_seconds(lock_timeout), detail)
     else:
         reason = detail
@@ -363,6 +372,7 @@ def capture(conn, baselines, statement_timeout, lock_timeout):
         values = []
         for spec in baselines:
             name = spec["name"]
+            started = time.monotonic()
             try:
                 cursor.execute(spec["sql"])
                 _last_result(cursor)
@@ -375,7 +385,8 @@ def capture(conn, baselines, statement_timeout, lock_timeout):
             except BaselineError:
                 raise
             except Exception as exc:
-                raise BaselineError(describe_query_error(name, exc, statement_timeout, lock_timeout))
+                raise BaselineError(describe_query_error(name, exc, statement_timeout, lock_timeout,
+                                                         time.monotonic() - started))
             try:
                 now_state = _read_state(cursor)
             except Exception as exc:
