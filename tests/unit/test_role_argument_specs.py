@@ -3,7 +3,7 @@
 """Keep every role's meta/argument_specs.yml in sync with its defaults/main.yml.
 
 The options of a role's ``main`` entry point are exactly the variables of its
-``defaults/main.yml``, with the same defaults. The one exception is guarded.deploy.common,
+``defaults/main.yml``, with the same defaults. The one exception is guarded.deploy.deploy,
 which also documents the required inputs that have no default (the ones
 guarded.deploy.preflight checks). Every entry point is a task file of the role, and every
 ``tasks_from`` used in the collection has an entry point.
@@ -26,9 +26,13 @@ ROLES = sorted(
     if os.path.isdir(os.path.join(ROLES_DIR, name, "tasks"))
 )
 
-# Inputs of the inventory contract without a default: documented by guarded.deploy.common
+# Inputs of the contract that the pipeline computes when they are not given (documented,
+# no default in defaults/main.yml because the value is chosen per run).
+CONTRACT_COMPUTED_INPUTS = {"deploy_run_id"}
+
+# Inputs of the inventory contract without a default: documented by guarded.deploy.deploy
 # (not marked required, so preflight's message is the one the user sees).
-COMMON_REQUIRED_INPUTS = {
+CONTRACT_REQUIRED_INPUTS = {
     "deploy_app",
     "deploy_repo",
     "deploy_version",
@@ -130,35 +134,35 @@ def test_every_default_is_an_option_of_main(role):
     assert not problems, "roles/%s: %s" % (role, "; ".join(problems))
 
 
-# --- (b) every documented option is a default (or a required common input) ------------
+# --- (b) every documented option is a default (or a required contract input) ------------
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_option_of_main_is_a_default(role):
     defaults = _defaults(role)
-    allowed = COMMON_REQUIRED_INPUTS if role == "common" else set()
+    allowed = (CONTRACT_REQUIRED_INPUTS | CONTRACT_COMPUTED_INPUTS) if role == "deploy" else set()
     extra = sorted(set(_main_options(role)) - set(defaults) - allowed)
     assert not extra, (
         "roles/%s: option(s) of `main` not in defaults/main.yml: %s" % (role, ", ".join(extra)))
 
 
 def test_required_inputs_are_documented_without_default():
-    options = _main_options("common")
-    for name in sorted(COMMON_REQUIRED_INPUTS):
-        assert name in options, "guarded.deploy.common does not document required input %s" % name
+    options = _main_options("deploy")
+    for name in sorted(CONTRACT_REQUIRED_INPUTS):
+        assert name in options, "guarded.deploy.deploy does not document required input %s" % name
         spec = options[name]
         assert "default" not in spec, "%s is a required input and must have no default" % name
         # Ansible's own validation must not pre-empt preflight's message.
         assert spec.get("required") is not True, "%s must not be `required: true`" % name
         text = " ".join(spec.get("description") or [])
         assert text.startswith("Required"), "%s: description must start with 'Required'" % name
-        assert name not in _defaults("common"), "%s is required but has a default" % name
+        assert name not in _defaults("deploy"), "%s is required but has a default" % name
 
 
 def test_required_inputs_match_what_preflight_checks():
     checked = set(_defaults("preflight")["preflight_required_vars"])
-    assert checked == COMMON_REQUIRED_INPUTS, (
+    assert checked == CONTRACT_REQUIRED_INPUTS, (
         "preflight_required_vars %s differs from the required inputs documented in "
-        "guarded.deploy.common %s" % (sorted(checked), sorted(COMMON_REQUIRED_INPUTS)))
+        "guarded.deploy.deploy %s" % (sorted(checked), sorted(CONTRACT_REQUIRED_INPUTS)))
 
 
 # --- (c) entry points are task files, and task files used as entry points have one ----
@@ -260,7 +264,7 @@ def test_deploy_stack_choices_are_the_stacks_with_task_files():
         names = {f[:-4] for f in os.listdir(os.path.join(ROLES_DIR, role, "tasks"))
                  if f.endswith(".yml") and f != "main.yml"}
         stacks = names if stacks is None else stacks & names
-    choices = set(_main_options("common")["deploy_stack"].get("choices") or [])
+    choices = set(_main_options("deploy")["deploy_stack"].get("choices") or [])
     assert choices == stacks, (
         "deploy_stack choices %s != stacks with tasks/<stack>.yml in %s: %s"
         % (sorted(choices), ", ".join(STACK_ROLES), sorted(stacks)))
@@ -272,6 +276,6 @@ def test_readme_names_every_role_variable(role):
     assert os.path.exists(path), "roles/%s/README.md is missing" % role
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    names = set(_defaults(role)) | (COMMON_REQUIRED_INPUTS if role == "common" else set())
+    names = set(_defaults(role)) | (CONTRACT_REQUIRED_INPUTS if role == "deploy" else set())
     missing = sorted(name for name in names if name not in text)
     assert not missing, "roles/%s/README.md does not mention %s" % (role, ", ".join(missing))
