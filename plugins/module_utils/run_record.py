@@ -519,18 +519,7 @@ def _render_host(name, host):
         lines.append("No phase was recorded.")
 
     lines += ["", "### Baselines", ""]
-    baselines = host.get("baselines") or []
-    if baselines:
-        lines += _table(["Name", "Rule", "Before", "After", "Verdict"], [
-            [b.get("name"), describe_rule(b.get("rule")) if b.get("rule") is not None else None,
-             b.get("before"), b.get("after"), baseline_verdict(b)]
-            for b in baselines if isinstance(b, dict)])
-        notes = [b for b in baselines if isinstance(b, dict) and b.get("ok") is False and b.get("message")]
-        if notes:
-            lines.append("")
-            lines += ["- %s" % b["message"] for b in notes]
-    else:
-        lines.append("No baseline was recorded.")
+    lines += _baseline_lines(host.get("baselines"))
 
     backup = host.get("backup") or {}
     lines += ["", "### Backup", ""]
@@ -588,10 +577,31 @@ def _render_host(name, host):
     lines += ["", "### Rollback", ""]
     lines += _table(["Item", "Value"], [
         ["Performed", rollback.get("performed")],
+        ["Run rolled back", rollback.get("run_id")],
+        ["Code returned to", _code(rollback.get("to_commit"))],
         ["Database restored", rollback.get("db_restored")],
+        ["Database kept as", _code(rollback.get("kept_database"))],
         ["Reason", rollback.get("reason")],
     ])
+    if rollback.get("baselines"):
+        lines += ["", "Baselines after the rollback (each must equal its pre-deploy value):", ""]
+        lines += _baseline_lines(rollback.get("baselines"))
     lines.append("")
+    return lines
+
+
+def _baseline_lines(baselines):
+    """A baselines table (name, rule, before, after, verdict) and the violation messages."""
+    baselines = [b for b in (baselines or []) if isinstance(b, dict)]
+    if not baselines:
+        return ["No baseline was recorded."]
+    lines = _table(["Name", "Rule", "Before", "After", "Verdict"], [
+        [b.get("name"), describe_rule(b.get("rule")) if b.get("rule") is not None else None,
+         b.get("before"), b.get("after"), baseline_verdict(b)]
+        for b in baselines])
+    notes = [b["message"] for b in baselines if b.get("ok") is False and b.get("message")]
+    if notes:
+        lines += [""] + ["- %s" % note for note in notes]
     return lines
 
 
