@@ -310,7 +310,7 @@ def overall_status(record):
 def secrets_from_vars(variables, render=None):
     """Collect secret strings from a host's variables.
 
-    ``deploy_db.password``, ``ansible_password``/``ansible_pass``/``ansible_ssh_pass``,
+    ``deploy_db.password``, ``deploy_db_defaults.password``, ``ansible_password``/``ansible_pass``/``ansible_ssh_pass``,
     ``ansible_become_password``/``ansible_become_pass`` and every variable whose name ends
     in ``_password``.  ``render`` (e.g. a Templar's ``template``) resolves a raw value;
     a value that cannot be rendered or is not a string is skipped.
@@ -329,9 +329,10 @@ def secrets_from_vars(variables, render=None):
     if not variables:
         return found
     try:
-        deploy_db = variables.get("deploy_db")
-        if isinstance(deploy_db, dict) and deploy_db.get("password") is not None:
-            add(deploy_db.get("password"))
+        for name in ("deploy_db", "deploy_db_defaults"):
+            deploy_db = variables.get(name)
+            if isinstance(deploy_db, dict) and deploy_db.get("password") is not None:
+                add(deploy_db.get("password"))
     except Exception:
         pass
     for name in list(variables.keys()):
