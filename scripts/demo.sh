@@ -28,10 +28,11 @@ for version in v1 v2 v3; do
   echo "== demo: ansible-playbook playbooks/deploy.yml -i inventories/demo -e deploy_version=$version"
   set +e
   ansible-playbook playbooks/deploy.yml -i inventories/demo -e "deploy_version=$version" | tee ".cache/demo-$version.log" \
-    | grep -E '^TASK \[.*Phase [0-9a-z_]+: start|^guarded\.deploy:' | sed -E 's/^TASK \[[^:]*: (Phase [^:]*): start\].*/   \1/'
+    | grep -E '^TASK \[guarded\.deploy\.pipeline : Start phase |^guarded\.deploy:' \
+    | sed -E 's/^TASK \[[^]]*Start phase ([a-z_]+)\].*/   phase \1/'
   rc=${PIPESTATUS[0]}
   set -e
-  status=$(sed -n 's/^guarded\.deploy: run .* \([A-Z ]*\)$/\1/p' ".cache/demo-$version.log" | tail -1)
+  status=$(sed -n 's/^guarded\.deploy: run [0-9TZ]*-[0-9a-f]* //p' ".cache/demo-$version.log" | tail -1)
   log=$(sed -n 's/^guarded\.deploy: execution log: //p' ".cache/demo-$version.log" | tail -1)
   logs+=("$version  $status  $log")
   if [ "$version" = v3 ]; then

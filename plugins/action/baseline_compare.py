@@ -72,10 +72,8 @@ class ActionModule(ActionBase):
         if failed:
             msg = "Baseline check failed: " + "; ".join(format_violation(r) for r in failed)
             result['msg'] = msg
-            if args['fail_on_violation']:
-                result['failed'] = True
-            else:
-                self._display.warning(msg + " (not failing: fail_on_violation is false)")
+            # with fail_on_violation false the caller decides (and says) what happens next
+            result['failed'] = args['fail_on_violation']
         else:
             msg = "All %d baseline%s ok" % (len(results), "" if len(results) == 1 else "s")
             if warned:

@@ -63,8 +63,9 @@ options:
   fail_on_violation:
     description:
       - Fail the task when a rule with C(severity=fail) is violated.
-      - When V(false), violations are reported in RV(violations) and RV(ok) and as a
-        warning, and the task does not fail.
+      - When V(false), violations are reported in RV(violations), RV(ok) and RV(msg),
+        and the task does not fail: the caller decides what happens next (the baseline
+        role records the verdicts first, then fails).
     type: bool
     default: true
 extends_documentation_fragment:
