@@ -64,7 +64,7 @@ options:
     description:
       - Fail the task when a rule with C(severity=fail) is violated.
       - When V(false), violations are reported in RV(violations), RV(ok) and RV(msg),
-        and the task does not fail: the caller decides what happens next (the baseline
+        and the task does not fail; the caller decides what happens next (the baseline
         role records the verdicts first, then fails).
     type: bool
     default: true
