@@ -14,13 +14,25 @@ A baseline spec is a dict::
     severity: fail                     # optional, fail (default) or warn
     description: free text             # optional, ignored
 
-A rule is one of the strings ``equal``, ``not_decrease``, ``not_increase`` or a dict
-with exactly one key: ``{min: N}``, ``{max: N}``, ``{expect: VALUE}``,
-``{tolerance_pct: P}``.
+A rule is one of the strings ``equal``, ``not_decrease``, ``not_increase``,
+``same_set``, ``superset`` or a dict with exactly one key: ``{min: N}``, ``{max: N}``,
+``{expect: VALUE}``, ``{tolerance_pct: P}``.
 
 Numbers are compared as :class:`decimal.Decimal` built from ``str(value)``, so ints,
 exact decimal strings such as ``"12.30"`` (how the baseline module returns
 ``numeric`` columns) and floats compare exactly.  ``bool`` is not a number.
+
+Row sets (``same_set``, ``superset``)
+    A list value is a set of rows: each member is a row (a list) or a scalar; any
+    other value (a scalar, NULL included) is a set of one member.  A one-column row
+    ``["jdoe"]`` and the scalar ``"jdoe"`` are the same member, because the baseline
+    module returns a one-row one-column result as the bare scalar and several rows as
+    one-element lists.  Members compare like :func:`values_equal` (``"12.30"`` equals
+    ``12.3``, ``true`` is not ``1``), in any order.  Duplicates count (a multiset), for
+    both rules: a row returned twice before and once after is one row removed; use
+    ``SELECT DISTINCT`` for plain set semantics.  ``same_set`` holds when nothing was
+    removed or added, ``superset`` when nothing was removed.  :func:`compare` reports
+    the members removed and added (see :func:`row_set_difference`).
 
 This file is imported by a module (it runs on the managed host), so it stays
 compatible with Python 3.8 and uses only the standard library.
@@ -31,7 +43,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 # Rules that are written as a bare string.
-SIMPLE_RULES = ("equal", "not_decrease", "not_increase")
+SIMPLE_RULES = ("equal", "not_decrease", "not_increase", "same_set", "superset")
 # Rules that are written as a one-key dict ``{rule: argument}``.
 PARAM_RULES = ("min", "max", "expect", "tolerance_pct")
 # Every rule name.
@@ -42,6 +54,13 @@ NUMERIC_ARG_RULES = ("min", "max", "tolerance_pct")
 AFTER_ONLY_RULES = ("min", "max", "expect")
 # Rules that compare (or order) the values as numbers.
 NUMERIC_RULES = ("not_decrease", "not_increase", "min", "max", "tolerance_pct")
+# Rules that compare the values as row sets (multisets of rows).
+SET_RULES = ("same_set", "superset")
+# At most this many members are listed in ``added``/``removed`` of a compare() result
+# (``added_count``/``removed_count`` always give the full counts) ...
+MAX_LISTED_MEMBERS = 50
+# ... and at most this many in a message.
+MAX_MESSAGE_MEMBERS = 10
 
 SEVERITIES = ("fail", "warn")
 DEFAULT_RULE = "not_decrease"
@@ -51,7 +70,8 @@ DEFAULT_SEVERITY = "fail"
 SPEC_KEYS = ("name", "sql", "rule", "severity", "description")
 
 KNOWN_RULES_TEXT = (
-    "equal, not_decrease, not_increase, {min: N}, {max: N}, {expect: VALUE}, {tolerance_pct: P}"
+    "equal, not_decrease, not_increase, same_set, superset, {min: N}, {max: N}, "
+    "{expect: VALUE}, {tolerance_pct: P}"
 )
 
 # Marker used in messages when a rule could not be evaluated at all (as opposed to
@@ -103,6 +123,14 @@ def format_value(value):
     return str(value)
 
 
+def _short_value(value):
+    """format_value(), except that a list of more than MAX_MESSAGE_MEMBERS rows is
+    summarised as ``N rows`` so that a message stays one readable line."""
+    if isinstance(value, (list, tuple)) and len(value) > MAX_MESSAGE_MEMBERS:
+        return "%d rows" % len(value)
+    return format_value(value)
+
+
 def _format_number(number):
     """A Decimal percentage as short text: 10, 3.33, 0.5."""
     text = format(number.quantize(Decimal("0.01")), "f")
@@ -122,11 +150,15 @@ def _type_name(value):
 def _not_a_number(desc, which, value):
     if value is None:
         return "%s %s: %s value is NULL, a number is needed" % (desc, CANNOT_CHECK, which)
+    if isinstance(value, (list, tuple)) and not value:
+        return ("%s %s: %s value is an empty result (the query returned no rows), not a number"
+                % (desc, CANNOT_CHECK, which))
     hint = ""
     if isinstance(value, (list, tuple)):
-        hint = " (the query must return exactly one row with one numeric column)"
+        hint = (" (the query must return exactly one row with one numeric column; "
+                "compare rows with same_set or superset)")
     return "%s %s: %s value %s (%s) is not a number%s" % (
-        desc, CANNOT_CHECK, which, format_value(value), _type_name(value), hint)
+        desc, CANNOT_CHECK, which, _short_value(value), _type_name(value), hint)
 
 
 def values_equal(left, right):
@@ -149,6 +181,160 @@ def values_equal(left, right):
     if left_num is not None and right_num is not None:
         return left_num == right_num
     return left == right
+
+
+# ---------------------------------------------------------------------------
+# Row sets
+
+
+def _cell_key(value):
+    """A hashable, orderable key for one value: two values have the same key exactly
+    when values_equal() calls them equal (and dicts, which values_equal compares with
+    ``==``, compare their values the same numeric-aware way here).
+
+    The first item ranks the kind (NULL, bool, number, text, list, dict, other) so
+    keys of different kinds never compare their second items with each other.
+    """
+    if value is None:
+        return (0,)
+    if isinstance(value, bool):
+        return (1, bool(value))
+    number = to_decimal(value)
+    if number is not None:
+        return (2, number)
+    if isinstance(value, str):
+        return (3, str(value))
+    if isinstance(value, (list, tuple)):
+        return (4, tuple(_cell_key(v) for v in value))
+    if isinstance(value, dict):
+        return (5, tuple(sorted((str(k), _cell_key(v)) for k, v in value.items())))
+    return (6, repr(value))
+
+
+def _member_key(member):
+    """Key of one row-set member; a one-column row and its scalar are the same member."""
+    if isinstance(member, (list, tuple)):
+        return tuple(_cell_key(v) for v in member)
+    return (_cell_key(member),)
+
+
+def _member_value(member):
+    """How a member is reported: a one-column row as its scalar, other rows as lists."""
+    if isinstance(member, (list, tuple)):
+        if len(member) == 1:
+            return member[0]
+        return list(member)
+    return member
+
+
+def row_set_members(value):
+    """The members of a value seen as a row set: a list's items, else the value itself."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _counted(value):
+    """``{key: [count, first member seen]}`` for the members of ``value``."""
+    counts = {}
+    for member in row_set_members(value):
+        key = _member_key(member)
+        if key in counts:
+            counts[key][0] += 1
+        else:
+            counts[key] = [1, _member_value(member)]
+    return counts
+
+
+def _missing_from(source, other):
+    """Members of ``source`` (a _counted dict) not in ``other``, one per missing copy."""
+    missing = []
+    for key, (count, member) in source.items():
+        extra = count - other.get(key, [0])[0]
+        if extra > 0:
+            missing.append((key, member, extra))
+    missing.sort(key=lambda item: item[0])
+    return missing
+
+
+def _listed(missing, limit):
+    members = []
+    for dummy_key, member, copies in missing:
+        for dummy in range(copies):
+            if len(members) >= limit:
+                return members
+            members.append(member)
+    return members
+
+
+def row_set_difference(before, after, limit=MAX_LISTED_MEMBERS):
+    """Compare two values as row sets (multisets; see the module docstring).
+
+    Returns a dict with ``removed`` (members before but not after) and ``added``
+    (members after but not before), each sorted column by column (NULL, booleans,
+    numbers by value, text, then the rest) and listing at most ``limit`` members, one entry
+    per missing copy of a duplicated row; ``removed_count`` and ``added_count`` give
+    the full counts.  A one-column member is listed as its scalar, a wider one as a
+    list.  Also ``before_size``/``after_size`` (member counts) and
+    ``before_widths``/``after_widths`` (sorted row widths seen; a scalar is width 1).
+    """
+    before_counts = _counted(before)
+    after_counts = _counted(after)
+    removed = _missing_from(before_counts, after_counts)
+    added = _missing_from(after_counts, before_counts)
+    return dict(
+        removed=_listed(removed, limit),
+        added=_listed(added, limit),
+        removed_count=sum(item[2] for item in removed),
+        added_count=sum(item[2] for item in added),
+        before_size=len(row_set_members(before)),
+        after_size=len(row_set_members(after)),
+        before_widths=sorted(set(len(key) for key in before_counts)),
+        after_widths=sorted(set(len(key) for key in after_counts)),
+    )
+
+
+def _member_text(value):
+    """Short text for a member in a message: strings quoted, numbers and NULL bare."""
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(_member_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        return repr(str(value))
+    return repr(value)
+
+
+def _members_text(count, members, what):
+    """``1 removed (['jdoe'])``, ``0 added``, ``12 added (['a', ..., 'j'] and 2 more)``."""
+    if not count:
+        return "0 %s" % what
+    shown = members[:MAX_MESSAGE_MEMBERS]
+    text = "[%s]" % ", ".join(_member_text(m) for m in shown)
+    if count > len(shown):
+        text += " and %d more" % (count - len(shown))
+    return "%d %s (%s)" % (count, what, text)
+
+
+def _width_text(widths):
+    if len(widths) == 1:
+        return "%d column%s" % (widths[0], "" if widths[0] == 1 else "s")
+    return "%s columns" % "/".join(str(w) for w in widths)
+
+
+def row_set_detail(diff):
+    """The message detail for a row_set_difference() result."""
+    text = "%s, %s" % (_members_text(diff["removed_count"], diff["removed"], "removed"),
+                       _members_text(diff["added_count"], diff["added"], "added"))
+    before_widths, after_widths = diff.get("before_widths"), diff.get("after_widths")
+    if before_widths and after_widths and not set(before_widths) & set(after_widths):
+        text += " (rows have %s before and %s after: did the query change?)" % (
+            _width_text(before_widths), _width_text(after_widths))
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -275,22 +461,46 @@ def evaluate(rule, before, after):
     """Check one rule.  Returns ``(ok, message)`` and never raises.
 
     ``min``, ``max`` and ``expect`` look only at ``after``.  Numeric rules need numbers
-    (int, float, Decimal or numeric strings; not bool); anything else gives
-    ``(False, "... cannot be checked: ...")``.
+    (int, float, Decimal or numeric strings; not bool); anything else, an empty result
+    (``[]``) included, gives ``(False, "... cannot be checked: ...")``.  ``same_set``
+    and ``superset`` take any value (see "Row sets" in the module docstring).
     """
+    ok, message, dummy = _evaluate(rule, before, after)
+    return ok, message
+
+
+def _evaluate(rule, before, after):
+    """evaluate(), plus the row_set_difference() of a set rule (else None)."""
     desc = describe_rule(rule)
     try:
         name, arg = parse_rule(rule)
     except ValueError as exc:
-        return False, "%s %s: %s" % (desc, CANNOT_CHECK, exc)
+        return False, "%s %s: %s" % (desc, CANNOT_CHECK, exc), None
+    try:
+        return _check(desc, name, arg, before, after)
+    except Exception as exc:  # pylint: disable=broad-except
+        # A value of a shape nobody thought of: a violation that says so, never a crash.
+        return False, "%s %s: %s (%s)" % (desc, CANNOT_CHECK, type(exc).__name__, exc), None
 
+
+def _check(desc, name, arg, before, after):
+    if name in SET_RULES:
+        diff = row_set_difference(before, after)
+        ok = diff["removed_count"] == 0 and (name == "superset" or diff["added_count"] == 0)
+        return ok, "%s %s: %s" % (desc, "ok" if ok else "violated", row_set_detail(diff)), diff
+
+    ok, message = _check_scalar(desc, name, arg, before, after)
+    return ok, message, None
+
+
+def _check_scalar(desc, name, arg, before, after):
     if name in ("equal", "expect"):
         if name == "equal":
             ok = values_equal(before, after)
-            detail = "before %s, after %s" % (format_value(before), format_value(after))
+            detail = "before %s, after %s" % (_short_value(before), _short_value(after))
         else:
             ok = values_equal(after, arg)
-            detail = "after %s" % format_value(after)
+            detail = "after %s" % _short_value(after)
             if not ok:
                 detail += " (expected %s)" % format_value(arg)
         return ok, "%s %s: %s" % (desc, "ok" if ok else "violated", detail)
@@ -341,6 +551,11 @@ def compare(specs, before, after):
     nothing was captured).  Returns one dict per spec, in spec order, with the keys
     ``name``, ``rule`` (describe_rule text), ``severity``, ``before``, ``after``,
     ``ok`` and ``message``.
+
+    Results of ``same_set`` and ``superset`` also have ``added`` and ``removed`` (the
+    members, sorted, at most MAX_LISTED_MEMBERS each) and ``added_count`` and
+    ``removed_count`` (the full counts); all four are None when a value is missing.
+    Results of other rules do not have these keys.
     """
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
@@ -357,6 +572,7 @@ def compare(specs, before, after):
         before_value = before.get(name)
         after_value = after.get(name)
 
+        diff = None
         if name not in after:
             ok, message = False, "%s %s: no 'after' value was captured for this baseline" % (
                 desc, CANNOT_CHECK)
@@ -364,9 +580,9 @@ def compare(specs, before, after):
             ok, message = False, "%s %s: no 'before' value was captured for this baseline" % (
                 desc, CANNOT_CHECK)
         else:
-            ok, message = evaluate(rule, before_value, after_value)
+            ok, message, diff = _evaluate(rule, before_value, after_value)
 
-        results.append(dict(
+        item = dict(
             name=name,
             rule=desc,
             severity=severity,
@@ -374,21 +590,48 @@ def compare(specs, before, after):
             after=after_value,
             ok=bool(ok),
             message="%s: %s" % (name, message),
-        ))
+        )
+        if rule_name in SET_RULES:
+            # None when the sets could not be compared (a value is missing).
+            for key in ("added", "removed", "added_count", "removed_count"):
+                item[key] = diff[key] if diff else None
+        results.append(item)
     return results
+
+
+def _size_text(value, compared):
+    """``3 rows``; a scalar is ``1 row`` when it was compared as a row set, else itself
+    (so a missing value shows as ``NULL``)."""
+    if not compared and not isinstance(value, (list, tuple)):
+        return format_value(value)
+    size = len(row_set_members(value))
+    return "%d row%s" % (size, "" if size == 1 else "s")
 
 
 def format_violation(result):
     """One line for a failed compare() result: ``name (rule): before X, after Y``.
 
     When the rule could not be evaluated at all (missing or non-numeric value) the
-    reason is appended.
+    reason is appended.  For ``same_set``/``superset`` the values (possibly long
+    lists) are replaced by their sizes and the removed and added members:
+    ``managers (superset): before 3 rows, after 2 rows; 1 removed (['jdoe']), 0 added``.
     """
-    text = "%s (%s): before %s, after %s" % (
-        result.get("name"), result.get("rule"),
-        format_value(result.get("before")), format_value(result.get("after")))
     message = result.get("message") or ""
     rule = result.get("rule") or ""
+    if rule in SET_RULES:
+        # The values may be long lists: show their sizes and what changed.
+        compared = result.get("removed_count") is not None
+        text = "%s (%s): before %s, after %s" % (
+            result.get("name"), rule, _size_text(result.get("before"), compared),
+            _size_text(result.get("after"), compared))
+        if compared:
+            return "%s; %s" % (text, row_set_detail(result))
+        if CANNOT_CHECK in message:
+            text += " [%s]" % message.split(CANNOT_CHECK + ": ", 1)[-1]
+        return text
+    text = "%s (%s): before %s, after %s" % (
+        result.get("name"), result.get("rule"),
+        _short_value(result.get("before")), _short_value(result.get("after")))
     if CANNOT_CHECK in message:
         text += " [%s]" % message.split(CANNOT_CHECK + ": ", 1)[-1]
     elif rule.startswith("expect: "):

@@ -42,7 +42,9 @@ Host-record shapes the roles fill through ``data`` (the renderer reads these key
 
     commit_before / commit_after / deploy_version: str
     backup:     {path, bytes, sha256, verified, files: [str or {path, bytes, sha256}]}
-    baselines:  [{name, rule, severity, before, after, ok, message}]   # baseline_rules.compare
+    baselines:  [{name, rule, severity, before, after, ok, message,    # baseline_rules.compare
+                  added, removed, added_count, removed_count,        # set rules only
+                  description}]                                      # the spec's, if any
     migrations: [str or {name, ...}]             # migrations applied, in order
     health:     {key: value}                     # e.g. url, status, ok, elapsed_s
     smoke:      [{name, url, status, contains, actual_status, ok, msg}]
@@ -591,16 +593,70 @@ def _render_host(name, host):
     return lines
 
 
+# At most this many rows of a baseline value are shown in a table cell (run.json has all).
+MAX_CELL_ROWS = 10
+
+
+def _row_text(row):
+    """One row of a baseline value: a one-column row is its value, a wider one ``(a, b)``."""
+    if isinstance(row, (list, tuple)):
+        if len(row) == 1:
+            return _plain(row[0])
+        return "(%s)" % ", ".join(_plain(v) for v in row)
+    return _plain(row)
+
+
+def _baseline_value(value):
+    """A baseline value for the table: a list of rows as ``a, b`` / ``(a, 1), (b, 2)``,
+    at most MAX_CELL_ROWS of them; anything else as _plain() shows it."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return value
+    text = ", ".join(_row_text(row) for row in value[:MAX_CELL_ROWS])
+    if len(value) > MAX_CELL_ROWS:
+        text += " \u2026 (%d rows)" % len(value)
+    return text
+
+
+def _set_members(members, count):
+    """Members of a set rule's ``added``/``removed``: ``jdoe, asmith``; em dash for none."""
+    members = members if isinstance(members, (list, tuple)) else []
+    if not members and not count:
+        return MISSING
+    text = ", ".join(_row_text(member) for member in members)
+    if isinstance(count, int) and not isinstance(count, bool) and count > len(members):
+        text += "%s%d more" % (" and " if members else "", count - len(members))
+    return text
+
+
 def _baseline_lines(baselines):
-    """A baselines table (name, rule, before, after, verdict) and the violation messages."""
+    """A baselines table and notes under it.
+
+    Columns: name, rule, before, after, verdict, and the description when any baseline
+    has one. Notes: the message of every violated rule, then, for the set rules
+    (``same_set``, ``superset``: results with ``added``/``removed``), the members that
+    changed, e.g. ``- payment_managers: removed jdoe; added \u2014``.
+    """
     baselines = [b for b in (baselines or []) if isinstance(b, dict)]
     if not baselines:
         return ["No baseline was recorded."]
-    lines = _table(["Name", "Rule", "Before", "After", "Verdict"], [
-        [b.get("name"), describe_rule(b.get("rule")) if b.get("rule") is not None else None,
-         b.get("before"), b.get("after"), baseline_verdict(b)]
-        for b in baselines])
+    headers = ["Name", "Rule", "Before", "After", "Verdict"]
+    described = any(b.get("description") for b in baselines)
+    if described:
+        headers.append("Description")
+    rows = []
+    for b in baselines:
+        row = [b.get("name"), describe_rule(b.get("rule")) if b.get("rule") is not None else None,
+               _baseline_value(b.get("before")), _baseline_value(b.get("after")), baseline_verdict(b)]
+        if described:
+            row.append(b.get("description"))
+        rows.append(row)
+    lines = _table(headers, rows)
     notes = [b["message"] for b in baselines if b.get("ok") is False and b.get("message")]
+    for b in baselines:
+        if b.get("removed_count") or b.get("added_count") or b.get("removed") or b.get("added"):
+            notes.append("%s: removed %s; added %s" % (
+                b.get("name"), _set_members(b.get("removed"), b.get("removed_count")),
+                _set_members(b.get("added"), b.get("added_count"))))
     if notes:
         lines += [""] + ["- %s" % note for note in notes]
     return lines

@@ -21,14 +21,25 @@ description:
   - C(SET LOCAL statement_timeout) and C(SET LOCAL lock_timeout) bound every query.
   - The transaction always ends with C(ROLLBACK); the module never commits and never
     reports C(changed).
-  - A query that returns exactly one row with one column gives that scalar. Any other
-    result gives a list of rows, each row a list of column values; no rows gives V([]).
-  - Values are made JSON safe. Integers, booleans and floats stay as they are;
-    C(numeric)/Decimal values become their exact decimal string (V(12.30) stays
-    V("12.30"), never a rounded float); dates, times and timestamps become ISO 8601
-    strings; C(NULL) becomes V(null); arrays become lists and C(json)/C(jsonb)
-    values stay lists/dicts (converted the same way); C(bytea) becomes a hex string
-    prefixed with C(\x); anything else becomes its string form.
+  - "Shape of a value: 1 row x 1 column -> scalar; anything else -> list of rows, each
+    row a list; a one-column multi-row result is a list of one-element lists. So one row
+    with several columns is a list holding one row (V([[1, \"draft\"]])), and a query
+    that returns no rows gives V([]), an empty list, not an error. A row set rule of
+    M(guarded.deploy.baseline_compare) (V(same_set), V(superset)) treats the scalar of
+    a one-row one-column result and the one-element rows of a longer result as the same
+    rows. The scalar itself can be a list when the column is an array or a JSON array
+    (for example the result of C(array_agg)); a row set rule then reads its elements as rows."
+  - Values are made JSON safe without losing precision. Integers (any size), booleans and
+    finite floats stay as they are; C(numeric)/Decimal values become their exact decimal
+    string (V(12.30) stays V("12.30"), never a rounded float); dates, times and
+    timestamps become ISO 8601 strings (V("2024-01-02"), V("2024-01-02T03:04:05.123456"),
+    with the offset for C(timestamptz), in the session time zone); C(NULL) becomes
+    V(null); text stays text; arrays become lists and C(json)/C(jsonb) values stay
+    lists/dicts (converted the same way; numbers inside JSON are parsed by the driver);
+    C(bytea) becomes a hex string prefixed with C(\x); the float values NaN and
+    Infinity become the strings V("NaN"), V("Infinity"), V("-Infinity"), as a
+    C(numeric) NaN does; anything else (C(interval), C(uuid), ...) becomes its
+    string form.
   - The module fails, and nothing is changed, when a baseline entry has no C(name)
     or C(sql) or a duplicate C(name), when the connection fails, or when a query fails.
   - >-
@@ -39,8 +50,10 @@ description:
     C(the query tried to write, but baselines run in a read-only transaction),
     C(exceeded statement_timeout of 30 s), C(exceeded lock_timeout of 5 s) (each
     followed by the PostgreSQL error in parentheses), C(the query ended the baseline
-    transaction), C(the query returned no rows to read), or otherwise the first line
-    of the PostgreSQL error, for example C(syntax error at or near "SELEC").
+    transaction), C(the query returned no rows to read) (the statement, for example a
+    C(SET), returns no result at all; a C(SELECT) that finds nothing is not an error and
+    gives V([])), or otherwise the first line of the PostgreSQL error, for example
+    C(syntax error at or near "SELEC").
 options:
   db:
     description:
@@ -149,11 +162,22 @@ RETURN = r'''
 values:
   description:
     - Baseline name to value.
-    - A one-row one-column result is the scalar; any other result is a list of rows
-      (each a list); no rows is V([]). C(numeric) values are exact decimal strings.
+    - "1 row x 1 column -> scalar; anything else -> list of rows, each row a list; a
+      one-column multi-row result is a list of one-element lists."
+    - One row with several columns is a list with one row; no rows is V([]); a one-row
+      one-column C(NULL) is V(null).
+    - C(numeric) values are exact decimal strings, dates and timestamps ISO 8601 strings,
+      booleans, integers and text stay as they are (see the description).
   returned: success
   type: dict
-  sample: {"orders": 1520, "paid_total": "184523.10", "states": [["draft", 3], ["sale", 1517]]}
+  sample:
+    orders: 1520
+    paid_total: "184523.10"
+    states: [["draft", 3], ["sale", 1517]]
+    first_order: [[1, "draft", "2024-01-01", true]]
+    payment_managers: [["asmith"], ["jdoe"]]
+    payment_managers_now_empty: []
+    last_reconciled: null
 baselines:
   description: The same values as a list of C(name)/C(value) dicts, in the order of O(baselines).
   returned: success
@@ -189,6 +213,7 @@ isolation:
 '''
 
 import datetime
+import math
 import time
 from decimal import Decimal
 
@@ -235,6 +260,9 @@ class BaselineError(Exception):
 
 def to_json_safe(value):
     """Convert one database value to something JSON can carry without losing meaning."""
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no NaN/Infinity; spell them as PostgreSQL (and a numeric NaN) does.
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Decimal):
@@ -251,7 +279,11 @@ def to_json_safe(value):
 
 
 def shape_rows(rows, column_count):
-    """One row with one column -> the scalar; anything else -> list of row lists."""
+    """1 row x 1 column -> the scalar; anything else -> a list of rows, each a list.
+
+    So one row of several columns is ``[[a, b]]``, several one-column rows are
+    ``[[a], [b]]`` and no rows is ``[]``.
+    """
     rows = list(rows)
     if len(rows) == 1 and column_count == 1:
         return to_json_safe(_row_values(rows[0])[0])

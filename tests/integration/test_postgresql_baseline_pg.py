@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 
 import pytest
 
 pytestmark = pytest.mark.postgres
 
 MODULE = "guarded.deploy.postgresql_baseline"
+COMPARE = "guarded.deploy.baseline_compare"
 DB = "shop"
 
 
@@ -168,18 +170,28 @@ def test_statement_timeout(shop, ansible_module):
 
 
 def test_lock_timeout(shop, ansible_module):
+    """A table locked by another transaction makes the capture give up after lock_timeout,
+    not wait for it (nor for statement_timeout, 30 s by default)."""
     locker = shop.connect(DB, autocommit=False)
     try:
         with locker.cursor() as cursor:
             cursor.execute("LOCK TABLE account_payment IN ACCESS EXCLUSIVE MODE")
         specs = [{"name": "blocked", "sql": "SELECT count(*) FROM account_payment"}]
+        started = time.monotonic()
         result = ansible_module(MODULE, baseline_args(shop, specs, lock_timeout=0.5))
+        elapsed = time.monotonic() - started
+        # the lock holder's transaction is untouched by the capture
+        with locker.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM account_payment")
+            assert cursor.fetchone()[0] == 3
     finally:
         locker.rollback()
         locker.close()
     assert result["failed"] is True
     assert result["msg"] == ("baseline 'blocked' failed: exceeded lock_timeout of 0.5 s "
                              "(canceling statement due to lock timeout)")
+    # ansible-playbook itself takes a second or two; 30 s would be statement_timeout
+    assert elapsed < 15, elapsed
 
 
 def test_statement_without_rows(shop, ansible_module):
@@ -262,3 +274,242 @@ def test_values_come_from_one_snapshot(shop, ansible_module):
         assert count_orders(shop) == before + 1
     finally:
         shop.execute("DELETE FROM sale_order WHERE created = '2024-02-01'", dbname=DB)
+
+
+# --- value shapes and types -----------------------------------------------------------------
+
+SHAPES = [
+    {"name": "one_by_one", "sql": "SELECT 42"},
+    {"name": "one_row_many_columns", "sql": "SELECT 1, 'draft', DATE '2024-01-02'"},
+    {"name": "many_rows_one_column", "sql": "SELECT x FROM generate_series(1, 3) AS x ORDER BY x"},
+    {"name": "no_rows", "sql": "SELECT 1 WHERE false"},
+    {"name": "null", "sql": "SELECT NULL"},
+    {"name": "null_row", "sql": "SELECT NULL::int, NULL::text"},
+    {"name": "types",
+     "sql": "SELECT true, false, 9007199254740993::bigint, 12.30::numeric(12, 2), "
+            "12345678901234567890.123456789012345678::numeric, 'NaN'::numeric, 0.1::float8, "
+            "'NaN'::float8, 'Infinity'::float8, 'Grüße, \"x\"'::text, ''::text, DATE '2024-01-02', "
+            "TIMESTAMP '2024-01-02 03:04:05.123456', TIME '13:14:15'"},
+    {"name": "timestamptz", "sql": "SELECT TIMESTAMPTZ '2024-01-02 03:04:05.123456+00'"},
+    {"name": "numeric_array", "sql": "SELECT ARRAY[1.50, 2]::numeric[]"},
+    {"name": "jsonb", "sql": "SELECT '{\"a\": [1, \"x\", null, true]}'::jsonb"},
+]
+
+
+def test_value_shapes_and_types(shop, ansible_module):
+    """1 row x 1 column -> scalar; anything else -> list of rows (lists); JSON safe, exact."""
+    result = ansible_module(MODULE, baseline_args(shop, SHAPES))
+    assert not result.get("failed"), result.get("msg")
+    values = result["values"]
+    assert values["one_by_one"] == 42
+    assert values["one_row_many_columns"] == [[1, "draft", "2024-01-02"]]
+    assert values["many_rows_one_column"] == [[1], [2], [3]]
+    assert values["no_rows"] == []
+    assert values["null"] is None
+    assert values["null_row"] == [[None, None]]
+    assert values["types"] == [[
+        True, False, 9007199254740993, "12.30",
+        "12345678901234567890.123456789012345678", "NaN", 0.1,
+        "NaN", "Infinity", 'Grüße, "x"', "", "2024-01-02",
+        "2024-01-02T03:04:05.123456", "13:14:15"]]
+    # types survive the trip: bools are bools, the big integer is exact
+    assert values["types"][0][0] is True
+    assert isinstance(values["types"][0][2], int)
+    # in the session time zone, with its offset: the same instant
+    assert datetime.datetime.fromisoformat(values["timestamptz"]) == datetime.datetime(
+        2024, 1, 2, 3, 4, 5, 123456, tzinfo=datetime.timezone.utc)
+    assert values["numeric_array"] == ["1.50", "2"]
+    assert values["jsonb"] == {"a": [1, "x", None, True]}
+
+
+# --- row sets: a group's logins -------------------------------------------------------------
+
+MANAGER_SQL = "SELECT login FROM app_user WHERE grp = 'payment_manager' ORDER BY login"
+MANAGER_SPECS = [
+    {"name": "payment_managers", "sql": MANAGER_SQL, "rule": "superset"},
+    {"name": "payment_managers_exact", "sql": MANAGER_SQL, "rule": "same_set", "severity": "warn"},
+    {"name": "payment_managers_present", "sql": MANAGER_SQL, "rule": {"min": 1}},
+]
+
+
+@pytest.fixture
+def managers(shop):
+    shop.execute(
+        """
+        DROP TABLE IF EXISTS app_user;
+        CREATE TABLE app_user (login text PRIMARY KEY, grp text NOT NULL);
+        INSERT INTO app_user VALUES ('jdoe', 'payment_manager'), ('asmith', 'payment_manager'),
+            ('bkhan', 'payment_manager'), ('sales1', 'sales');
+        """,
+        dbname=DB,
+    )
+    yield shop
+    shop.execute("DROP TABLE app_user", dbname=DB)
+
+
+def capture_values(server, ansible_module, specs):
+    result = ansible_module(MODULE, baseline_args(server, specs))
+    assert not result.get("failed"), result.get("msg")
+    return result["values"]
+
+
+def test_superset_reports_a_removed_group_member(managers, ansible_module):
+    specs = MANAGER_SPECS[:2]
+    before = capture_values(managers, ansible_module, specs)
+    assert before["payment_managers"] == [["asmith"], ["bkhan"], ["jdoe"]]
+
+    managers.execute("DELETE FROM app_user WHERE login = 'jdoe'; "
+                     "INSERT INTO app_user VALUES ('cnew', 'payment_manager')", dbname=DB)
+    after = capture_values(managers, ansible_module, specs)
+    assert after["payment_managers"] == [["asmith"], ["bkhan"], ["cnew"]]
+
+    result = ansible_module(COMPARE, {"baselines": specs, "before": before, "after": after})
+    assert result["failed"] is True
+    assert result["violations"] == ["payment_managers"]
+    assert result["warned"] == ["payment_managers_exact"]
+    assert result["msg"] == (
+        "Baseline check failed: payment_managers (superset): before 3 rows, after 3 rows; "
+        "1 removed (['jdoe']), 1 added (['cnew'])")
+    superset, same_set = result["results"]
+    assert superset["ok"] is False
+    assert (superset["removed"], superset["removed_count"]) == (["jdoe"], 1)
+    assert (superset["added"], superset["added_count"]) == (["cnew"], 1)
+    assert superset["message"] == "payment_managers: superset violated: 1 removed (['jdoe']), 1 added (['cnew'])"
+    assert same_set["ok"] is False and same_set["severity"] == "warn"
+    assert same_set["removed"] == ["jdoe"]
+
+
+def test_group_down_to_one_member_then_empty(managers, ansible_module):
+    before = capture_values(managers, ansible_module, MANAGER_SPECS)
+
+    # one member left: the module gives the bare scalar, still the same row as ["asmith"]
+    managers.execute("DELETE FROM app_user WHERE login IN ('bkhan', 'jdoe')", dbname=DB)
+    one = capture_values(managers, ansible_module, MANAGER_SPECS)
+    assert one["payment_managers"] == "asmith"
+    result = ansible_module(COMPARE, {"baselines": MANAGER_SPECS, "before": before, "after": one})
+    assert result["failed"] is True
+    by_name = dict((r["name"], r) for r in result["results"])
+    assert by_name["payment_managers"]["removed"] == ["bkhan", "jdoe"]
+    assert by_name["payment_managers"]["added"] == []
+    # {min: 1} on a login is not a number: a clear violation
+    assert by_name["payment_managers_present"]["ok"] is False
+    assert "asmith (str) is not a number" in by_name["payment_managers_present"]["message"]
+
+    # nobody left: an empty result is a value the rules judge
+    managers.execute("DELETE FROM app_user WHERE grp = 'payment_manager'", dbname=DB)
+    empty = capture_values(managers, ansible_module, MANAGER_SPECS)
+    assert empty["payment_managers"] == []
+    result = ansible_module(COMPARE, {"baselines": MANAGER_SPECS, "before": before, "after": empty})
+    assert result["failed"] is True
+    assert result["violations"] == ["payment_managers", "payment_managers_present"]
+    by_name = dict((r["name"], r) for r in result["results"])
+    assert by_name["payment_managers"]["removed"] == ["asmith", "bkhan", "jdoe"]
+    assert by_name["payment_managers"]["removed_count"] == 3
+    assert by_name["payment_managers_present"]["message"] == (
+        "payment_managers_present: min: 1 cannot be checked: after value is an empty result "
+        "(the query returned no rows), not a number")
+    assert result["msg"].endswith(
+        "; payment_managers_present (min: 1): before [['asmith'], ['bkhan'], ['jdoe']], after [] "
+        "[after value is an empty result (the query returned no rows), not a number]")
+
+
+# --- consistency under a concurrent writer --------------------------------------------------
+
+
+class Writer(threading.Thread):
+    """Inserts rows into ``ticks`` in a tight loop, each in its own (autocommit) transaction.
+
+    It waits until a new session appears in the database (the module's), then writes for
+    at most ``max_seconds`` or ``max_inserts`` rows, or until ``stop`` is set.  ``commits``
+    holds, per row, the wall-clock time just before the INSERT was sent and just after
+    its commit returned.
+    """
+
+    def __init__(self, server, max_seconds=3.0, max_inserts=50000):
+        super().__init__(daemon=True)
+        self.server = server
+        self.max_seconds = max_seconds
+        self.max_inserts = max_inserts
+        self.stop = threading.Event()
+        self.commits = []
+        self.saw_capture = False
+        self.error = None
+
+    def run(self):
+        try:
+            conn = self.server.connect(DB)  # autocommit: every INSERT commits at once
+        except Exception as exc:  # pragma: no cover - reported by the test
+            self.error = exc
+            return
+        try:
+            with conn.cursor() as cursor:
+                sessions = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+                cursor.execute(sessions)
+                known = set(row[0] for row in cursor.fetchall())
+                waited_until = time.monotonic() + 60
+                while not self.stop.is_set() and time.monotonic() < waited_until:
+                    cursor.execute(sessions)
+                    if set(row[0] for row in cursor.fetchall()) - known:
+                        self.saw_capture = True
+                        break
+                    time.sleep(0.002)
+                write_until = time.monotonic() + self.max_seconds
+                while (not self.stop.is_set() and time.monotonic() < write_until
+                       and len(self.commits) < self.max_inserts):
+                    sent = time.time()
+                    cursor.execute("INSERT INTO ticks DEFAULT VALUES")
+                    self.commits.append((sent, time.time()))
+        except Exception as exc:  # pragma: no cover - reported by the test
+            self.error = exc
+        finally:
+            conn.close()
+
+
+CONSISTENCY_SPECS = [
+    {"name": "count_all", "sql": "SELECT count(*) FROM ticks"},
+    {"name": "first_count_done", "sql": "SELECT clock_timestamp()"},
+    {"name": "pause", "sql": "SELECT pg_sleep(0.3)"},
+    {"name": "second_count_starts", "sql": "SELECT clock_timestamp()"},
+    {"name": "count_positive", "sql": "SELECT count(*) FROM ticks WHERE id > 0"},
+]
+
+
+def _epoch(text):
+    return datetime.datetime.fromisoformat(text).timestamp()
+
+
+def test_counts_agree_while_a_writer_commits(shop, ansible_module):
+    """Two counts of the same table, 0.3 s apart, agree although rows are committed in
+    between: every baseline reads the one snapshot.  The writer is never blocked by the
+    capture (it only takes ACCESS SHARE locks)."""
+    shop.execute("DROP TABLE IF EXISTS ticks; CREATE TABLE ticks (id bigserial PRIMARY KEY)", dbname=DB)
+    try:
+        for attempt in range(5):
+            writer = Writer(shop)
+            writer.start()
+            try:
+                result = ansible_module(MODULE, baseline_args(shop, CONSISTENCY_SPECS))
+            finally:
+                writer.stop.set()
+                writer.join(30)
+            assert not writer.is_alive()
+            assert writer.error is None, writer.error
+            assert writer.saw_capture, "the writer never saw the module's session"
+            assert not result.get("failed"), result.get("msg")
+            values = result["values"]
+
+            # rows were committed after the first count and before the second one started
+            first_done = _epoch(values["first_count_done"])
+            second_starts = _epoch(values["second_count_starts"])
+            assert second_starts - first_done >= 0.3
+            in_between = [c for c in writer.commits if first_done < c[0] and c[1] < second_starts]
+            assert in_between, ("attempt %d: no row was committed between the two counts "
+                                "(%d rows written in all)" % (attempt, len(writer.commits)))
+
+            # ... and yet both counts are the same, and older than what is there now
+            assert values["count_all"] == values["count_positive"], (attempt, values)
+            now = shop.execute("SELECT count(*) FROM ticks", dbname=DB, fetch=True)[0][0]
+            assert now >= values["count_all"] + len(in_between)
+    finally:
+        shop.execute("DROP TABLE IF EXISTS ticks", dbname=DB)

@@ -1,4 +1,4 @@
-"""Every plugin's DOCUMENTATION and every role's argument_specs render with ansible-doc."""
+"""Every plugin's DOCUMENTATION (filters: their sidecar YAML) and every role's argument_specs render with ansible-doc."""
 import os
 import subprocess
 import sys
@@ -10,6 +10,8 @@ MODULES = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "plugins", "modul
                  if f.endswith(".py") and not f.startswith("_"))
 CALLBACKS = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "plugins", "callback"))
                    if f.endswith(".py") and not f.startswith("_"))
+# Filters are documented in sidecar files plugins/filter/<filter>.yml.
+FILTERS = sorted(f[:-4] for f in os.listdir(os.path.join(ROOT, "plugins", "filter")) if f.endswith(".yml"))
 ROLES = sorted(d for d in os.listdir(os.path.join(ROOT, "roles"))
                if os.path.isfile(os.path.join(ROOT, "roles", d, "meta", "argument_specs.yml")))
 
@@ -21,7 +23,7 @@ def _ansible_doc(*args):
 
 
 @pytest.mark.parametrize("kind,name", [("module", m) for m in MODULES] + [("callback", c) for c in CALLBACKS]
-                         + [("role", r) for r in ROLES])
+                         + [("filter", f) for f in FILTERS] + [("role", r) for r in ROLES])
 def test_ansible_doc_renders(kind, name):
     proc = _ansible_doc("-t", kind, "guarded.deploy." + name)
     assert proc.returncode == 0, proc.stderr

@@ -174,3 +174,41 @@ def test_argument_spec_is_enforced():
         make_action({"baselines": SPECS, "bogus": 1}).run(task_vars={})
     with pytest.raises(AnsibleActionFail):
         make_action({"baselines": SPECS, "after": "not a dict"}).run(task_vars={})
+
+
+SET_SPECS = [
+    {"name": "payment_managers", "sql": "SELECT login FROM res_users", "rule": "superset"},
+    {"name": "currencies", "sql": "SELECT name, rounding FROM res_currency", "rule": "same_set",
+     "severity": "warn"},
+]
+SET_BEFORE = {"payment_managers": [["asmith"], ["jdoe"]], "currencies": [["EUR", "0.01"]]}
+
+
+def test_set_rule_violation_lists_removed_rows():
+    after = {"payment_managers": "asmith", "currencies": [["EUR", 0.01]]}
+    action = make_action({"baselines": SET_SPECS, "before": SET_BEFORE, "after": after})
+    result = action.run(task_vars={})
+    assert result["failed"] is True
+    assert result["violations"] == ["payment_managers"]
+    assert result["msg"] == (
+        "Baseline check failed: payment_managers (superset): before 2 rows, after 1 row; "
+        "1 removed (['jdoe']), 0 added")
+    managers, currencies = result["results"]
+    assert managers["removed"] == ["jdoe"] and managers["removed_count"] == 1
+    assert managers["added"] == [] and managers["added_count"] == 0
+    assert managers["message"] == "payment_managers: superset violated: 1 removed (['jdoe']), 0 added"
+    assert currencies["ok"] is True
+
+
+def test_set_rule_with_warn_severity_only_warns():
+    after = {"payment_managers": [["asmith"], ["jdoe"], ["new"]],
+             "currencies": [["EUR", "0.01"], ["USD", "0.01"]]}
+    action = make_action({"baselines": SET_SPECS, "before": SET_BEFORE, "after": after})
+    result = action.run(task_vars={})
+    assert not result.get("failed")
+    assert result["ok"] is True
+    assert result["warned"] == ["currencies"]
+    assert result["results"][0]["ok"] is True and result["results"][0]["added"] == ["new"]
+    assert warnings_of(action) == [
+        "Baseline warning: currencies (same_set): before 1 row, after 2 rows; "
+        "0 removed, 1 added ([['USD', '0.01']])"]

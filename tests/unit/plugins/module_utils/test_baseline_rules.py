@@ -6,11 +6,14 @@ from decimal import Decimal
 import pytest
 
 from ansible_collections.guarded.deploy.plugins.module_utils.baseline_rules import (
+    MAX_LISTED_MEMBERS,
     RULE_NAMES,
+    SET_RULES,
     compare,
     describe_rule,
     evaluate,
     format_violation,
+    row_set_difference,
     to_decimal,
     validate_baseline_specs,
     validate_name_and_sql,
@@ -19,7 +22,8 @@ from ansible_collections.guarded.deploy.plugins.module_utils.baseline_rules impo
 
 
 def test_rule_names():
-    assert RULE_NAMES == ("equal", "not_decrease", "not_increase", "min", "max", "expect", "tolerance_pct")
+    assert RULE_NAMES == ("equal", "not_decrease", "not_increase", "same_set", "superset",
+                          "min", "max", "expect", "tolerance_pct")
 
 
 # --- describe_rule -----------------------------------------------------------
@@ -36,6 +40,8 @@ def test_rule_names():
     ({"tolerance_pct": 2.5}, "tolerance_pct: 2.5"),
     ({"expect": True}, "expect: true"),
     ({"expect": None}, "expect: NULL"),
+    ("same_set", "same_set"),
+    ("superset", "superset"),
 ])
 def test_describe_rule(rule, text):
     assert describe_rule(rule) == text
@@ -185,11 +191,12 @@ def test_evaluate_messages(rule, before, after, message):
     ("not_decrease", 5, "abc", "not_decrease cannot be checked: after value abc (str) is not a number"),
     ("not_increase", True, 1, "not_increase cannot be checked: before value true (bool) is not a number"),
     ({"min": 1}, None, True, "min: 1 cannot be checked: after value true (bool) is not a number"),
-    ({"max": 1}, None, [], "max: 1 cannot be checked: after value [] (list) is not a number "
-                           "(the query must return exactly one row with one numeric column)"),
+    ({"max": 1}, None, [], "max: 1 cannot be checked: after value is an empty result "
+                           "(the query returned no rows), not a number"),
     ({"tolerance_pct": 5}, [[1, 2]], 3,
      "tolerance_pct: 5 cannot be checked: before value [[1, 2]] (list) is not a number "
-     "(the query must return exactly one row with one numeric column)"),
+     "(the query must return exactly one row with one numeric column; "
+     "compare rows with same_set or superset)"),
     ("not_decrease", 5, {"a": 1}, "not_decrease cannot be checked: after value {'a': 1} (dict) is not a number"),
     ("not_decrease", 5, "NaN", "not_decrease cannot be checked: after value NaN (str) is not a number"),
 ])
@@ -371,7 +378,7 @@ def test_every_error_is_reported():
         "baseline 'a': 'sql' is required and must be a non-empty string",
         "baseline #3 must be a dict with 'name' and 'sql', got str",
         "baseline 'a': unknown rule 'nope'; known rules: equal, not_decrease, not_increase, "
-        "{min: N}, {max: N}, {expect: VALUE}, {tolerance_pct: P}",
+        "same_set, superset, {min: N}, {max: N}, {expect: VALUE}, {tolerance_pct: P}",
         "baseline 'b': severity must be 'fail' or 'warn', got loud",
     ]
 
@@ -384,3 +391,320 @@ def test_not_a_list():
 def test_name_and_sql_validation_ignores_rules():
     specs = [{"name": "a", "sql": "SELECT 1", "rule": "nope", "severity": "x", "whatever": 1}]
     assert validate_name_and_sql(specs) == []
+
+
+# --- row sets: same_set and superset ------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule, before, after, ok", [
+    # order never matters
+    ("same_set", [["a"], ["b"]], [["b"], ["a"]], True),
+    ("superset", [["a"], ["b"]], [["b"], ["a"]], True),
+    # additions
+    ("same_set", [["a"]], [["a"], ["b"]], False),
+    ("superset", [["a"]], [["a"], ["b"]], True),
+    # removals
+    ("same_set", [["a"], ["b"]], [["a"]], False),
+    ("superset", [["a"], ["b"]], [["a"]], False),
+    # both
+    ("superset", [["a"], ["b"]], [["a"], ["c"]], False),
+    # empty results are empty sets
+    ("same_set", [], [], True),
+    ("superset", [], [], True),
+    ("superset", [], [["a"]], True),
+    ("superset", [["a"]], [], False),
+    ("same_set", [], [["a"]], False),
+    # multi-column rows
+    ("same_set", [[1, "draft"], [2, "sale"]], [[2, "sale"], [1, "draft"]], True),
+    ("superset", [[1, "draft"], [2, "sale"]], [[1, "draft"], [2, "done"]], False),
+    # a scalar is a one-member set; a one-column row is the same member as its scalar
+    ("same_set", "jdoe", [["jdoe"]], True),
+    ("same_set", [["jdoe"]], "jdoe", True),
+    ("same_set", "jdoe", ["jdoe"], True),
+    ("superset", "jdoe", [["asmith"], ["jdoe"]], True),
+    ("superset", [["asmith"], ["jdoe"]], "asmith", False),
+    ("same_set", 5, 5, True),
+    ("same_set", 5, 6, False),
+    # numeric-aware member equality, as values_equal
+    ("same_set", [["a", "12.30"]], [["a", 12.3]], True),
+    ("same_set", [["a", Decimal("12.30")]], [["a", "12.3"]], True),
+    ("same_set", "12.30", 12.3, True),
+    ("same_set", [[1], [2]], [["1.0"], ["2.00"]], True),
+    ("same_set", [[True]], [[1]], False),
+    ("same_set", [[False]], [[0]], False),
+    ("same_set", [["abc"]], [["ABC"]], False),
+    # NULL is a value: a one-member set holding NULL; NULL cells compare equal
+    ("same_set", None, None, True),
+    ("same_set", None, [[None]], True),
+    ("superset", None, [], False),
+    ("same_set", [[1, None]], [[1, None]], True),
+    ("same_set", [[1, None]], [[1, 0]], False),
+    # nested values (arrays, json) compare element-wise, dicts by key
+    ("same_set", [[["x", "1.50"]]], [[["x", 1.5]]], True),
+    ("same_set", [[{"a": "1.0"}]], [[{"a": 1}]], True),
+    ("same_set", [[{"a": 1}]], [[{"b": 1}]], False),
+    # multiset for both rules: duplicates count
+    ("same_set", [["a"], ["a"], ["b"]], [["a"], ["b"]], False),
+    ("same_set", [["a"], ["b"]], [["a"], ["a"], ["b"]], False),
+    ("same_set", [["a"], ["a"]], [["a"], ["a"]], True),
+    ("superset", [["a"], ["a"]], [["a"]], False),
+    ("superset", [["a"]], [["a"], ["a"]], True),
+])
+def test_set_rules(rule, before, after, ok):
+    result, message = evaluate(rule, before, after)
+    assert result is ok, message
+    assert message.startswith(rule + (" ok: " if ok else " violated: "))
+
+
+@pytest.mark.parametrize("rule, before, after, message", [
+    ("superset", [["asmith"], ["jdoe"]], "asmith", "superset violated: 1 removed (['jdoe']), 0 added"),
+    ("superset", [["a"]], [["a"], ["b"], ["c"]], "superset ok: 0 removed, 2 added (['b', 'c'])"),
+    ("same_set", [["a"], ["b"]], [["a"], ["c"]], "same_set violated: 1 removed (['b']), 1 added (['c'])"),
+    ("same_set", [["a"], ["b"]], [["b"], ["a"]], "same_set ok: 0 removed, 0 added"),
+    ("same_set", [[1, "draft"]], [[1, "sale"]],
+     "same_set violated: 1 removed ([[1, 'draft']]), 1 added ([[1, 'sale']])"),
+    ("same_set", [[None], [True], ["12.30"]], [],
+     "same_set violated: 3 removed ([NULL, true, '12.30']), 0 added"),
+    ("same_set", [["a"], ["a"]], [["a"]], "same_set violated: 1 removed (['a']), 0 added"),
+    ("same_set", [[1, "a"]], [[1, "a", "x"]],
+     "same_set violated: 1 removed ([[1, 'a']]), 1 added ([[1, 'a', 'x']]) "
+     "(rows have 2 columns before and 3 columns after: did the query change?)"),
+    ("superset", [[str(n)] for n in range(12)], [],
+     # numeric strings are numbers, so they sort by value
+     "superset violated: 12 removed (['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] "
+     "and 2 more), 0 added"),
+])
+def test_set_rule_messages(rule, before, after, message):
+    assert evaluate(rule, before, after)[1] == message
+
+
+def test_row_set_difference_sorted_with_counts():
+    diff = row_set_difference([["c"], [3], ["10"], ["a"], [None], [True], [[1]]], [])
+    # NULL, booleans, numbers by value, text, then the rest
+    assert diff["removed"] == [None, True, 3, "10", "a", "c", [1]]
+    assert diff["removed_count"] == 7
+    assert diff["added"] == [] and diff["added_count"] == 0
+    # the same members in another order give the same listing
+    again = row_set_difference([[[1]], [True], [None], ["a"], ["10"], [3], ["c"]], [])
+    assert again["removed"] == diff["removed"]
+    # rows sort column by column
+    diff = row_set_difference([], [[2, "a"], [1, "b"], [1, "a"], [10, None]])
+    assert diff["added"] == [[1, "a"], [1, "b"], [2, "a"], [10, None]]
+
+
+def test_row_set_difference_keeps_the_original_value():
+    diff = row_set_difference([["a", "12.30"]], [])
+    assert diff["removed"] == [["a", "12.30"]]
+    diff = row_set_difference([], [[Decimal("1.50")], [7]])
+    assert diff["added"] == [Decimal("1.50"), 7]
+
+
+def test_row_set_difference_lists_each_missing_copy():
+    diff = row_set_difference([["a"], ["a"], ["a"], ["b"]], [["a"]])
+    assert diff["removed"] == ["a", "a", "b"]
+    assert diff["removed_count"] == 3
+
+
+@pytest.mark.parametrize("rule", SET_RULES)
+def test_set_rule_lists_are_capped(rule):
+    before = [["user%03d" % n] for n in range(120)]
+    after = [["new%03d" % n] for n in range(70)]
+    result = compare([{"name": "s", "sql": "x", "rule": rule}], {"s": before}, {"s": after})[0]
+    assert result["ok"] is False
+    assert result["removed_count"] == 120
+    assert result["added_count"] == 70
+    assert len(result["removed"]) == MAX_LISTED_MEMBERS == 50
+    assert len(result["added"]) == 50
+    assert result["removed"] == ["user%03d" % n for n in range(50)]
+    assert result["added"] == ["new%03d" % n for n in range(50)]
+    assert result["message"] == (
+        "s: %s violated: 120 removed (['user000', 'user001', 'user002', 'user003', 'user004', "
+        "'user005', 'user006', 'user007', 'user008', 'user009'] and 110 more), 70 added "
+        "(['new000', 'new001', 'new002', 'new003', 'new004', 'new005', 'new006', 'new007', "
+        "'new008', 'new009'] and 60 more)" % rule)
+
+
+def test_compare_set_rule_result_shape():
+    specs = [{"name": "payment_managers", "sql": "x", "rule": "superset"},
+             {"name": "currencies", "sql": "x", "rule": "same_set"},
+             {"name": "orders", "sql": "x"}]
+    before = {"payment_managers": [["asmith"], ["jdoe"]], "currencies": [["EUR", "0.01"]], "orders": 5}
+    after = {"payment_managers": "asmith", "currencies": [["EUR", 0.01], ["USD", "0.01"]], "orders": 5}
+    managers, currencies, orders = compare(specs, before, after)
+    assert managers == {
+        "name": "payment_managers", "rule": "superset", "severity": "fail",
+        "before": [["asmith"], ["jdoe"]], "after": "asmith", "ok": False,
+        "message": "payment_managers: superset violated: 1 removed (['jdoe']), 0 added",
+        "added": [], "removed": ["jdoe"], "added_count": 0, "removed_count": 1,
+    }
+    assert currencies["ok"] is False
+    assert currencies["added"] == [["USD", "0.01"]] and currencies["added_count"] == 1
+    assert currencies["removed"] == [] and currencies["removed_count"] == 0
+    assert currencies["message"] == "currencies: same_set violated: 0 removed, 1 added ([['USD', '0.01']])"
+    # other rules do not get the set keys
+    assert set(orders) == {"name", "rule", "severity", "before", "after", "ok", "message"}
+
+
+def test_compare_set_rule_ok_has_empty_lists():
+    specs = [{"name": "s", "sql": "x", "rule": "same_set"}]
+    result = compare(specs, {"s": [[1], [2]]}, {"s": [[2], [1]]})[0]
+    assert result["ok"] is True
+    assert (result["added"], result["removed"], result["added_count"], result["removed_count"]) == ([], [], 0, 0)
+
+
+@pytest.mark.parametrize("before, after, reason", [
+    ({"s": [["a"]]}, {}, "no 'after' value was captured"),
+    ({}, {"s": [["a"]]}, "no 'before' value was captured"),
+])
+def test_compare_set_rule_with_a_missing_value(before, after, reason):
+    result = compare([{"name": "s", "sql": "x", "rule": "superset"}], before, after)[0]
+    assert result["ok"] is False
+    assert reason in result["message"]
+    assert result["message"].startswith("s: superset cannot be checked: ")
+    assert result["added"] is None and result["removed"] is None
+    assert result["added_count"] is None and result["removed_count"] is None
+    text = format_violation(result)
+    assert text.startswith("s (superset): before ")
+    assert reason in text
+
+
+def test_set_rule_severity_warn_is_kept():
+    specs = [{"name": "s", "sql": "x", "rule": "superset", "severity": "warn"}]
+    result = compare(specs, {"s": [["a"], ["b"]]}, {"s": [["a"]]})[0]
+    assert result["ok"] is False
+    assert result["severity"] == "warn"
+    assert result["removed"] == ["b"]
+
+
+def test_format_violation_for_set_rules():
+    specs = [{"name": "payment_managers", "sql": "x", "rule": "superset"},
+             {"name": "states", "sql": "x", "rule": "same_set"}]
+    before = {"payment_managers": [["asmith"], ["bkhan"], ["jdoe"]], "states": "draft"}
+    after = {"payment_managers": [["asmith"], ["bkhan"]], "states": [["draft"], ["sale"]]}
+    managers, states = compare(specs, before, after)
+    assert format_violation(managers) == (
+        "payment_managers (superset): before 3 rows, after 2 rows; 1 removed (['jdoe']), 0 added")
+    assert format_violation(states) == (
+        "states (same_set): before 1 row, after 2 rows; 0 removed, 1 added (['sale'])")
+    # a long list is summarised, not printed
+    big = compare(specs[:1], {"payment_managers": [[n] for n in range(1000)]},
+                  {"payment_managers": []})[0]
+    assert format_violation(big) == (
+        "payment_managers (superset): before 1000 rows, after 0 rows; "
+        "1000 removed ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9] and 990 more), 0 added")
+
+
+def test_set_rules_validate():
+    specs = [{"name": "a", "sql": "x", "rule": "same_set"}, {"name": "b", "sql": "x", "rule": "superset",
+                                                          "severity": "warn"}]
+    assert validate_baseline_specs(specs) == []
+    errors = validate_baseline_specs([{"name": "a", "sql": "x", "rule": {"superset": True}}])
+    assert errors == ["baseline 'a': rule 'superset' takes no value, write it as the string 'superset'; "
+                      "known rules: equal, not_decrease, not_increase, same_set, superset, "
+                      "{min: N}, {max: N}, {expect: VALUE}, {tolerance_pct: P}"]
+    errors = validate_baseline_specs([{"name": "a", "sql": "x", "rule": "subset"}])
+    assert errors[0].startswith("baseline 'a': unknown rule 'subset'; known rules: ")
+
+
+def test_set_rule_odd_values_never_raise():
+    class Odd(object):
+        def __repr__(self):
+            return "<odd>"
+
+    ok, message = evaluate("same_set", [[Odd()]], [[Odd()]])
+    assert ok is True, message
+    ok, message = evaluate("superset", [[float("nan")], [{"k": [1, {"x": None}]}]], [])
+    assert ok is False
+    assert message.startswith("superset violated: 2 removed (")
+
+
+# --- every rule against Decimal, NULL, empty results and type mismatches -------------------
+
+ALL_RULES = ["equal", "not_decrease", "not_increase", "same_set", "superset",
+             {"min": 1}, {"max": 10}, {"expect": 5}, {"tolerance_pct": 10}]
+
+ODD_VALUES = [
+    Decimal("5.00"),
+    None,
+    [],
+    [[1, 2]],
+    [[5]],
+    "abc",
+    True,
+    {"a": 1},
+    "NaN",
+    float("inf"),
+]
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=describe_rule)
+@pytest.mark.parametrize("before", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("after", ODD_VALUES, ids=repr)
+def test_every_rule_with_odd_values_answers_and_never_raises(rule, before, after):
+    ok, message = evaluate(rule, before, after)
+    assert ok in (True, False)
+    assert message.startswith(describe_rule(rule) + " ")
+    results = compare([{"name": "v", "sql": "x", "rule": rule}], {"v": before}, {"v": after})
+    assert results[0]["ok"] is ok
+    assert results[0]["message"] == "v: " + message
+    assert format_violation(results[0]).startswith("v (%s): before " % describe_rule(rule))
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=describe_rule)
+def test_every_rule_with_decimal_values(rule):
+    # 5.00 before and after, as a Decimal, an exact string and a float: all hold
+    for before, after in ((Decimal("5.00"), "5.0"), ("5.00", 5), (5.0, Decimal("5"))):
+        ok, message = evaluate(rule, before, after)
+        assert ok is True, message
+
+
+NUMBER_RULES = ["not_decrease", "not_increase", {"min": 1}, {"max": 10}, {"tolerance_pct": 10}]
+
+
+@pytest.mark.parametrize("rule", NUMBER_RULES, ids=describe_rule)
+def test_numeric_rules_with_null_empty_and_mismatch(rule):
+    desc = describe_rule(rule)
+    assert evaluate(rule, 5, None) == (
+        False, "%s cannot be checked: after value is NULL, a number is needed" % desc)
+    assert evaluate(rule, 5, []) == (
+        False, "%s cannot be checked: after value is an empty result (the query returned no rows), "
+               "not a number" % desc)
+    assert evaluate(rule, 5, "abc") == (
+        False, "%s cannot be checked: after value abc (str) is not a number" % desc)
+    assert evaluate(rule, 5, [[1], [2]]) == (
+        False, "%s cannot be checked: after value [[1], [2]] (list) is not a number (the query must "
+               "return exactly one row with one numeric column; compare rows with same_set or superset)"
+        % desc)
+
+
+def test_min_on_an_empty_group_fails_clearly():
+    specs = [{"name": "payment_managers", "sql": "x", "rule": {"min": 1}}]
+    result = compare(specs, {}, {"payment_managers": []})[0]
+    assert result["ok"] is False
+    assert result["message"] == ("payment_managers: min: 1 cannot be checked: after value is an empty "
+                                 "result (the query returned no rows), not a number")
+    assert format_violation(result) == (
+        "payment_managers (min: 1): before NULL, after [] [after value is an empty result "
+        "(the query returned no rows), not a number]")
+
+
+@pytest.mark.parametrize("rule, before, after, ok", [
+    ("equal", None, [], False),
+    ("equal", [], [], True),
+    ({"expect": []}, None, [], True),
+    ({"expect": 0}, None, [], False),
+    ({"expect": None}, None, [], False),
+])
+def test_equality_rules_with_null_and_empty(rule, before, after, ok):
+    assert evaluate(rule, before, after)[0] is ok
+
+
+def test_long_lists_are_summarised_in_messages():
+    rows = [[n] for n in range(11)]
+    assert evaluate("equal", rows, []) == (False, "equal violated: before 11 rows, after []")
+    assert evaluate({"min": 1}, None, rows)[1] == (
+        "min: 1 cannot be checked: after value 11 rows (list) is not a number (the query must return "
+        "exactly one row with one numeric column; compare rows with same_set or superset)")
+    result = compare([{"name": "e", "sql": "x", "rule": "equal"}], {"e": rows}, {"e": rows[:10]})[0]
+    assert format_violation(result) == (
+        "e (equal): before 11 rows, after [[0], [1], [2], [3], [4], [5], [6], [7], [8], [9]]")

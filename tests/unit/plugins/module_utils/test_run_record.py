@@ -219,6 +219,74 @@ def test_render_markdown_contains_the_key_facts():
         assert "| %s |   |  |  |" % role in text
 
 
+def _baselines_markdown(baselines):
+    record = rr.fold_events([ev(T0, data={"baselines": baselines})])
+    text = rr.render_markdown(record)
+    return text[text.index("### Baselines"):text.index("### Backup")]
+
+
+def test_baselines_without_descriptions_have_no_description_column():
+    text = _baselines_markdown([{"name": "a", "rule": "equal", "before": 1, "after": 1, "ok": True}])
+    assert "| Name | Rule | Before | After | Verdict |\n" in text
+    assert "Description" not in text
+
+
+def test_baselines_with_a_description_get_a_description_column():
+    text = _baselines_markdown([
+        {"name": "reconciliations", "rule": "equal", "before": 140, "after": 140, "ok": True,
+         "description": "Runbook 000 step 3.2 | count"},
+        {"name": "drafts", "rule": "not_decrease", "before": 3, "after": 4, "ok": True},
+    ])
+    assert "| Name | Rule | Before | After | Verdict | Description |" in text
+    assert "| reconciliations | equal | 140 | 140 | OK | Runbook 000 step 3.2 \\| count |" in text
+    assert "| drafts | not_decrease | 3 | 4 | OK | \u2014 |" in text
+
+
+def test_pre_deploy_rows_with_a_description():
+    text = _baselines_markdown([{"name": "users", "before": 7, "description": "Django preset"}])
+    assert "| users | \u2014 | 7 | \u2014 | \u2014 | Django preset |" in text
+
+
+def test_set_rules_list_the_members_removed_and_added():
+    text = _baselines_markdown([
+        {"name": "payment_managers", "rule": "superset", "severity": "fail", "ok": False,
+         "before": [["asmith"], ["jdoe"], ["mbrown"]], "after": [["asmith"], ["mbrown"]],
+         "removed": ["jdoe"], "added": [], "removed_count": 1, "added_count": 0,
+         "message": "payment_managers: superset violated: 1 removed (['jdoe']), 0 added"},
+        {"name": "module_states", "rule": "same_set", "severity": "fail", "ok": False,
+         "before": [["base", "installed"]], "after": [["base", "installed"], ["sale", "installed"]],
+         "removed": [], "added": [["sale", "installed"]], "removed_count": 0, "added_count": 1,
+         "message": "module_states: same_set violated: 0 removed, 1 added ([['sale', 'installed']])"},
+        {"name": "unchanged", "rule": "same_set", "ok": True, "before": "x", "after": "x",
+         "removed": [], "added": [], "removed_count": 0, "added_count": 0},
+        {"name": "not_captured", "rule": "superset", "ok": False, "before": None, "after": ["a"],
+         "removed": None, "added": None, "removed_count": None, "added_count": None,
+         "message": "not_captured: superset cannot be checked"},
+    ])
+    assert "| payment_managers | superset | asmith, jdoe, mbrown | asmith, mbrown | VIOLATED |" in text
+    assert "| module_states | same_set | (base, installed) | (base, installed), (sale, installed) | VIOLATED |" in text
+    assert "- payment_managers: superset violated: 1 removed (['jdoe']), 0 added" in text
+    assert "- payment_managers: removed jdoe; added \u2014" in text
+    assert "- module_states: removed \u2014; added (sale, installed)" in text
+    assert "unchanged: removed" not in text
+    assert "not_captured: removed" not in text
+
+
+def test_set_members_beyond_the_listed_ones_are_counted():
+    text = _baselines_markdown([
+        {"name": "logins", "rule": "superset", "ok": False, "before": [], "after": [],
+         "removed": ["u%02d" % i for i in range(50)], "removed_count": 60, "added": [], "added_count": 0}])
+    assert "- logins: removed u00, u01," in text
+    assert "u49 and 10 more; added \u2014" in text
+
+
+def test_long_row_lists_are_cut_in_the_table():
+    rows = [["user%02d" % i] for i in range(25)]
+    text = _baselines_markdown([{"name": "logins", "rule": "equal", "before": rows, "after": rows, "ok": True}])
+    assert "| logins | equal | user00, user01, user02, user03, user04, user05, user06, user07, user08, " \
+           "user09 \u2026 (25 rows) |" in text
+
+
 def test_render_markdown_signoff_names_and_missing_values():
     record = rr.new_record()
     record["signoff"] = {"devops": "Dana Ops", "Finance Manager": "Fin | Lee"}

@@ -39,6 +39,11 @@ from ansible_collections.guarded.deploy.plugins.modules import postgresql_baseli
     ({"a": Decimal("1.0"), "b": [datetime.date(2024, 1, 1)]}, {"a": "1.0", "b": ["2024-01-01"]}),
     (b"\x00\xff", "\\x00ff"),
     (memoryview(b"ab"), "\\x6162"),
+    (float("nan"), "NaN"),
+    (float("inf"), "Infinity"),
+    (float("-inf"), "-Infinity"),
+    (2 ** 70, 2 ** 70),
+    (Decimal("12345678901234567890.123456789012345678"), "12345678901234567890.123456789012345678"),
 ])
 def test_to_json_safe(value, expected):
     converted = mod.to_json_safe(value)
@@ -62,6 +67,10 @@ def test_int_and_bool_keep_their_types():
     ([("draft", 2), ("sale", 3)], 2, [["draft", 2], ["sale", 3]]),
     ([{"count": 5}], 1, 5),
     ([[[1, 2]]], 1, [1, 2]),
+    ([(None, None)], 2, [[None, None]]),
+    ([(None,), (None,)], 1, [[None], [None]]),
+    ([(True, datetime.date(2024, 1, 2), Decimal("12.30"), "text")], 4,
+     [[True, "2024-01-02", "12.30", "text"]]),
 ])
 def test_shape_rows(rows, columns, expected):
     assert mod.shape_rows(rows, columns) == expected
@@ -389,3 +398,12 @@ def test_last_result_only_moves_on_psycopg3():
     with mock.patch.object(mod, "PSYCOPG_VERSION", mod.LooseVersion("2.9.10")):
         mod._last_result(cursor)
     cursor.nextset.assert_not_called()
+
+
+def test_values_round_trip_through_strict_json():
+    rows = [(True, 2 ** 63 - 1, Decimal("0.10"), 0.1, float("nan"), None, "x",
+             datetime.datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=datetime.timezone.utc))]
+    value = mod.shape_rows(rows, 8)
+    text = json.dumps(value, allow_nan=False)
+    assert json.loads(text) == value == [[True, 2 ** 63 - 1, "0.10", 0.1, "NaN", None, "x",
+                                          "2024-01-02T03:04:05.123456+00:00"]]
