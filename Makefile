@@ -33,7 +33,7 @@ unit: venv
 	python -m pytest tests -q
 
 molecule: venv images
-	source testhost/podman-env.sh && molecule test -s django
+	source testhost/podman-env.sh && molecule test -s django && molecule test -s releases
 
 test: lint unit molecule
 
