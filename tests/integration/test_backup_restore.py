@@ -19,12 +19,10 @@ import subprocess
 import sys
 
 import pytest
+from isolated_ansible import ANSIBLE_PLAYBOOK, isolated_ansible_env
 
 pytestmark = pytest.mark.postgres
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(REPO, "collections")
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 APP = "shop"
 TABLES = 30
 ROWS = 1500  # x 30 tables x ~120 bytes: about 5 MB
@@ -70,20 +68,7 @@ def run_playbook(tmp_path, name, playbook, extra_vars, check=False):
     work = tmp_path / name
     work.mkdir()
     (work / "play.yml").write_text(playbook, encoding="utf-8")
-    (work / "ansible.cfg").write_text("[defaults]\n", encoding="utf-8")  # no repo config
-    env = dict((k, v) for k, v in os.environ.items()
-               if not k.startswith("ANSIBLE_") and not k.startswith("GUARDED_DEPLOY_"))
-    env.update(
-        ANSIBLE_CONFIG=str(work / "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_CALLBACKS_ENABLED="guarded.deploy.deploy_log",
-        ANSIBLE_LOCAL_TEMP=str(work / ".ansible-tmp"),
-        ANSIBLE_REMOTE_TEMP=str(work / ".ansible-remote-tmp"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-        GUARDED_DEPLOY_OPERATOR="test-operator",
-    )
+    env = isolated_ansible_env(work, GUARDED_DEPLOY_OPERATOR="test-operator")
     extra = dict(
         ansible_connection="local",
         ansible_python_interpreter=sys.executable,

@@ -18,12 +18,10 @@ import subprocess
 import sys
 
 import pytest
+from isolated_ansible import ANSIBLE_PLAYBOOK, isolated_ansible_env
 
 pytestmark = pytest.mark.postgres
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(REPO, "collections")
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 SEED_DB = "odoo_seed"
 RUN_ID = "20261121T020000Z-presets"
 
@@ -197,19 +195,7 @@ def fresh_db(server, name):
 
 def run_playbook(tmp_path, playbook, extra_vars):
     (tmp_path / "play.yml").write_text(playbook, encoding="utf-8")
-    (tmp_path / "ansible.cfg").write_text("[defaults]\n", encoding="utf-8")  # no repo config
-    env = dict((k, v) for k, v in os.environ.items()
-               if not k.startswith("ANSIBLE_") and not k.startswith("GUARDED_DEPLOY_"))
-    env.update(
-        ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_CALLBACKS_ENABLED="guarded.deploy.deploy_log",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / ".ansible-tmp"),
-        ANSIBLE_REMOTE_TEMP=str(tmp_path / ".ansible-remote-tmp"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
+    env = isolated_ansible_env(tmp_path)
     extra = dict(
         ansible_connection="local",
         ansible_python_interpreter=sys.executable,
