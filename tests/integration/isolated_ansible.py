@@ -29,3 +29,16 @@ def isolated_ansible_env(work, **extra):
     )
     env.update(extra)
     return env
+
+
+def local_become_vars():
+    """The roles become deploy_db_become_user for database work: as root, su to root (no
+    password); otherwise no become at all (the test server trusts local connections)."""
+    if os.geteuid() == 0:
+        return {"deploy_db_become_user": "root", "ansible_become_method": "su"}
+    return {"ansible_become": False}
+
+
+def db_vars(server, name):
+    """deploy_db for database `name` of the test server (unix socket, trust auth)."""
+    return {"deploy_db": {"name": name, "host": server.socket_dir, "port": server.port, "user": "postgres"}}

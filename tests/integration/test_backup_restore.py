@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 import pytest
-from isolated_ansible import ANSIBLE_PLAYBOOK, isolated_ansible_env
+from isolated_ansible import ANSIBLE_PLAYBOOK, db_vars, isolated_ansible_env, local_become_vars
 
 pytestmark = pytest.mark.postgres
 
@@ -79,20 +79,13 @@ def run_playbook(tmp_path, name, playbook, extra_vars, check=False):
         deploy_backup_dir=str(tmp_path / "backups"),
         deploy_services=[],
     )
-    if os.geteuid() == 0:
-        extra.update(deploy_db_become_user="root", ansible_become_method="su")
-    else:
-        extra.update(ansible_become=False)
+    extra.update(local_become_vars())
     extra.update(extra_vars)
     argv = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-e", json.dumps(extra), "play.yml"]
     if check:
         argv.append("--check")
     return subprocess.run(argv, cwd=str(work), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=900, check=False)
-
-
-def db_vars(server, name):
-    return {"deploy_db": {"name": name, "host": server.socket_dir, "port": server.port, "user": "postgres"}}
 
 
 def make_db(server, name):

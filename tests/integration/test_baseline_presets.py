@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 import pytest
-from isolated_ansible import ANSIBLE_PLAYBOOK, isolated_ansible_env
+from isolated_ansible import ANSIBLE_PLAYBOOK, db_vars, isolated_ansible_env, local_become_vars
 
 pytestmark = pytest.mark.postgres
 
@@ -205,20 +205,11 @@ def run_playbook(tmp_path, playbook, extra_vars):
         deploy_app="odoo",
         deploy_run_id=RUN_ID,
     )
-    if os.geteuid() == 0:
-        # capture.yml becomes deploy_db_become_user; as root, su to root needs no password.
-        extra.update(deploy_db_become_user="root", ansible_become_method="su")
-    else:
-        # The server trusts local connections; the variable overrides capture's `become`.
-        extra.update(ansible_become=False)
+    extra.update(local_become_vars())
     extra.update(extra_vars)
     argv = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-e", json.dumps(extra), "play.yml"]
     return subprocess.run(argv, cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=600, check=False)
-
-
-def db_vars(server, name):
-    return {"deploy_db": {"name": name, "host": server.socket_dir, "port": server.port, "user": "postgres"}}
 
 
 def read_out(tmp_path, proc):
