@@ -41,7 +41,10 @@ and any of these fields (applied in this order when several are present):
 Host-record shapes the roles fill through ``data`` (the renderer reads these keys)::
 
     commit_before / commit_after / deploy_version: str
-    backup:     {path, bytes, sha256, verified, files: [str or {path, bytes, sha256}]}
+    backup:     {path, format, bytes, sha256, verified, verification, verification_s,
+                 verified_tables, changed_during_dump: [str], pruned: [run_id],
+                 files: [str or {path, bytes, sha256}],
+                 offsite: {to, host, path, files, bytes, verified, seconds} or None}
     baselines:  [{name, rule, severity, before, after, ok, message,    # baseline_rules.compare
                   added, removed, added_count, removed_count,        # set rules only
                   description}]                                      # the spec's, if any
@@ -126,6 +129,31 @@ def new_record():
         "errors": [],
         "links": {},
     }
+
+
+def _verification(backup):
+    level = backup.get("verification")
+    if not level:
+        return None
+    text = str(level)
+    if isinstance(backup.get("verification_s"), (int, float)):
+        text += " in %.2f s" % backup["verification_s"]
+    if backup.get("verified_tables") is not None:
+        text += ", %s tables compared" % backup["verified_tables"]
+    return text
+
+
+def _backup_copy(copy_info):
+    if not isinstance(copy_info, dict):
+        return None
+    text = "%s:%s" % (copy_info.get("host"), _code(copy_info.get("path")))
+    extra = []
+    if copy_info.get("files") is not None:
+        extra.append("%s files" % copy_info["files"])
+    if copy_info.get("bytes") is not None:
+        extra.append(str(format_bytes(copy_info["bytes"])))
+    extra.append("sha256 verified" if copy_info.get("verified") else "NOT verified")
+    return "%s (%s)" % (text, ", ".join(extra))
 
 
 def new_host():
@@ -530,7 +558,12 @@ def _render_host(name, host):
         ["Path", (_code(backup.get("path")))],
         ["Size", format_bytes(backup.get("bytes")) if backup.get("bytes") is not None else None],
         ["SHA-256", (_code(backup.get("sha256")))],
+        ["Format", backup.get("format")],
         ["Verified", backup.get("verified")],
+        ["Verification", _verification(backup)],
+        ["Changed during the dump (not compared)", ", ".join(backup.get("changed_during_dump") or []) or None],
+        ["Off-host copy", _backup_copy(backup.get("offsite"))],
+        ["Pruned runs", ", ".join(backup.get("pruned") or []) or None],
     ])
     files = backup.get("files") or []
     if files:

@@ -215,6 +215,54 @@ def test_round_trip(pg_server, tmp_path, app_dir, fmt, verify, strategy):
     assert len(kept) == (1 if strategy == "swap" else 0)
 
 
+# --- the off-host copy ----------------------------------------------------------------
+
+@pytest.mark.parametrize("copy_to", ["controller", "host"])
+def test_backup_is_copied_off_the_host_and_checked(pg_server, tmp_path, app_dir, copy_to):
+    """controller: ansible.builtin.fetch; host: ansible.posix.synchronize (real rsync) pulled
+    by backup_copy_host. Here both ends are this machine (local connection): the transfer
+    and the SHA-256 comparison are real, the network between two hosts is not."""
+    name = "copy_%s" % copy_to
+    make_db(pg_server, name)
+    run_id = "20261121T020000Z-copy%s" % copy_to
+    offsite = tmp_path / "offsite"
+    proc = run_playbook(tmp_path, "backup", BACKUP_PLAYBOOK, dict(
+        db_vars(pg_server, name), deploy_run_id=run_id, backup_pg_dump_format="directory",
+        backup_copy_to=copy_to, backup_copy_dir=str(offsite),
+        **({"backup_copy_host": "localhost"} if copy_to == "host" else {})))
+    assert proc.returncode == 0, proc.stdout
+
+    run_dir = tmp_path / "backups" / APP / run_id
+    copy_dir = offsite / "localhost" / APP / run_id
+    snap = snapshot(tmp_path, run_id)
+    expected = [f["path"] for f in snap["files"]] + ["snapshot.json"]
+    copied = sorted(str(p.relative_to(copy_dir)) for p in copy_dir.rglob("*") if p.is_file())
+    assert copied == sorted(expected)
+    for rel in expected:
+        assert (copy_dir / rel).read_bytes() == (run_dir / rel).read_bytes()
+        assert oct(os.stat(str(copy_dir / rel)).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(str(copy_dir)).st_mode & 0o777) == "0o700"
+
+    record = run_record(tmp_path, run_id)["backup"]["offsite"]
+    assert record["to"] == copy_to and record["path"] == str(copy_dir) and record["verified"] is True
+    assert record["files"] == len(expected)
+    assert record["bytes"] == sum(f["bytes"] for f in snap["files"]) + os.path.getsize(str(run_dir / "snapshot.json"))
+    assert record["host"] == ("controller" if copy_to == "controller" else "localhost")
+    with open(str(tmp_path / "deploy-logs" / run_id / "execution-log.md"), encoding="utf-8") as handle:
+        assert "| Off-host copy | %s:`%s` (%d files" % (record["host"], copy_dir, len(expected)) in handle.read()
+
+
+def test_a_bad_copy_option_stops_before_the_dump(pg_server, tmp_path, app_dir):
+    name = "copy_bad"
+    make_db(pg_server, name)
+    run_id = "20261121T020000Z-copybad"
+    proc = run_playbook(tmp_path, "backup", BACKUP_PLAYBOOK, dict(
+        db_vars(pg_server, name), deploy_run_id=run_id, backup_copy_to="controller", backup_copy_dir="relative/dir"))
+    assert proc.returncode != 0
+    assert "backup_copy_to=controller (none, controller, host) with backup_copy_dir='relative/dir'" in proc.stdout
+    assert not (tmp_path / "backups" / APP / run_id).exists()
+
+
 # --- a corrupt backup is refused -----------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["custom", "directory"])

@@ -219,6 +219,29 @@ def test_render_markdown_contains_the_key_facts():
         assert "| %s |   |  |  |" % role in text
 
 
+def test_render_markdown_backup_verification_copy_and_pruning():
+    record = rr.fold_events([ev(T0, data={"backup": {
+        "path": "/b/db.dir", "format": "directory", "bytes": 2048, "sha256": "ab" * 32, "verified": True,
+        "verification": "restore", "verification_s": 3.456, "verified_tables": 31,
+        "changed_during_dump": ["public.audit_log"], "pruned": ["20261101T000000Z-old1", "20261102T000000Z-old2"],
+        "offsite": {"to": "controller", "host": "controller", "path": "/srv/offsite/app1/shop/r1", "files": 4,
+                 "bytes": 4096, "verified": True, "seconds": 0.5}}})])
+    text = rr.render_markdown(record)
+    backup = text[text.index("### Backup"):text.index("### Migrations applied")]
+    assert "| Format | directory |" in backup
+    assert "| Verification | restore in 3.46 s, 31 tables compared |" in backup
+    assert "| Changed during the dump (not compared) | public.audit_log |" in backup
+    assert "| Off-host copy | controller:`/srv/offsite/app1/shop/r1` (4 files, 4.0 KiB (4,096 bytes), sha256 verified) |" in backup
+    assert "| Pruned runs | 20261101T000000Z-old1, 20261102T000000Z-old2 |" in backup
+
+
+def test_render_markdown_backup_without_copy_shows_missing_values():
+    text = rr.render_markdown(rr.fold_events([ev(T0, data={"backup": {"verification": "toc", "offsite": None}})]))
+    backup = text[text.index("### Backup"):text.index("### Migrations applied")]
+    assert "| Verification | toc |" in backup
+    assert "| Off-host copy | \u2014 |" in backup
+
+
 def _baselines_markdown(baselines):
     record = rr.fold_events([ev(T0, data={"baselines": baselines})])
     text = rr.render_markdown(record)
