@@ -18,9 +18,15 @@ description:
     flushed to disk (fsync) per event.
   - After every event it renders C(run.json) and C(execution-log.md) next to the journal
     (each written to a temporary file then renamed, so a reader never sees half a file).
-    An interrupted run therefore still leaves a record. At the end of the playbook it
-    renders both again from the journal alone, with C(finished_at) and the final
-    C(status); a host that never reported a final status is marked C(failed).
+    At the end of the playbook it renders them again from the journal alone, with
+    C(finished_at) and the final C(status) (a host that never reported a final status is
+    marked C(failed)), and also writes C(report.html) (one self-contained page - a phase
+    timeline per host and the execution log, no script, no network) and C(junit.xml)
+    (preflight, health, every baseline and smoke test per host as test cases), then prints
+    a summary table (per host - status, version, duration, baselines, rollback).
+  - An interrupted run (SIGINT or SIGTERM of ansible-playbook, or an exit without the
+    play recap) is finished the same way when the process exits - hosts still running are
+    marked C(failed) with "the run was interrupted" and the run's status is C(failed).
   - Events are kept in memory until the first event with a C(run.run_id) arrives and a
     log directory is known (this option, or the C(log_dir) of a run event). A playbook
     that never provides both writes nothing.
@@ -61,14 +67,23 @@ options:
         key: announce
 """
 
+import atexit
 import json
 import os
 import re
+import signal
 
 from ansible.parsing.ajson import AnsibleJSONEncoder
 from ansible.plugins.callback import CallbackBase
 from ansible.vars.clean import module_response_deepcopy, strip_internal_keys
 
+from ansible_collections.guarded.deploy.plugins.module_utils.run_report import (
+    HTML_FILE,
+    JUNIT_FILE,
+    render_html,
+    render_junit,
+    render_summary,
+)
 from ansible_collections.guarded.deploy.plugins.module_utils.run_record import (
     JOURNAL_FILE,
     MARKDOWN_FILE,
@@ -163,6 +178,8 @@ class CallbackModule(CallbackBase):
         self._playbook_seen = False
         self._finished = False
         self._warned = set()
+        self._pid = os.getpid()
+        self._exit_handlers = False
 
     # -- options ---------------------------------------------------------------
 
@@ -214,6 +231,7 @@ class CallbackModule(CallbackBase):
         os.makedirs(run_dir, mode=RUN_DIR_MODE, exist_ok=True)
         os.chmod(run_dir, RUN_DIR_MODE)
         self.run_dir = run_dir
+        self._install_exit_handlers()
         journal = self.journal_path
         previous = read_journal(journal) if os.path.exists(journal) else []
         if previous:
@@ -289,6 +307,35 @@ class CallbackModule(CallbackBase):
             },
         })
 
+    # -- interruption ------------------------------------------------------------
+
+    def _install_exit_handlers(self):
+        """Once a run directory exists: finish the record at exit, and turn SIGTERM into
+        an exit."""
+        if self._exit_handlers:
+            return
+        self._exit_handlers = True
+        atexit.register(self._at_exit)
+        try:
+            signal.signal(signal.SIGTERM, self._on_sigterm)
+        except (ValueError, OSError):  # not the main thread: atexit still works
+            pass
+
+    def _on_sigterm(self, signum, frame):
+        """SIGTERM: leave through SystemExit so that atexit finishes the record (the
+        default action would kill the process without it). Forked workers inherit the
+        handler and keep the default behaviour."""
+        if os.getpid() != self._pid:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise SystemExit(128 + signum)
+
+    def _at_exit(self):
+        if os.getpid() != self._pid or self._finished:
+            return
+        self._guard("the interrupted run", self._finish, None, "the run was interrupted")
+
     # -- handlers ----------------------------------------------------------------
 
     def v2_playbook_on_start(self, playbook):
@@ -334,6 +381,9 @@ class CallbackModule(CallbackBase):
         self._guard("the end of the run", self._on_stats, stats)
 
     def _on_stats(self, stats):
+        self._finish(stats, "the playbook ended before this host reported a final status")
+
+    def _finish(self, stats, unfinished_msg):
         if self._finished:
             return
         self._finished = True
@@ -346,21 +396,29 @@ class CallbackModule(CallbackBase):
                     "error": {
                         "task": None,
                         "phase": open_phase(self.record, host),
-                        "msg": "the playbook ended before this host reported a final status",
+                        "msg": unfinished_msg,
                     },
                 })
         status = overall_status(self.record)
         if status == "running":  # no host record: judge by the play recap
-            failed = bool(getattr(stats, "failures", None) or getattr(stats, "dark", None))
+            failed = stats is None or bool(getattr(stats, "failures", None) or getattr(stats, "dark", None))
             status = "failed" if failed else "succeeded"
-        self.emit({"at": utc_now(), "host": None, "run": {"finished_at": utc_now(), "status": status}})
+        run = {"finished_at": utc_now(), "status": status}
+        if stats is None:
+            run["interrupted"] = True
+        self.emit({"at": utc_now(), "host": None, "run": run})
         if self.run_dir is None:
             return
         # The final record comes from the journal alone, as it would after a crash.
         self.record = fold_events(read_journal(self.journal_path))
         self._render(self.record)
+        write_atomic(os.path.join(self.run_dir, HTML_FILE), render_html(self.record))
+        write_atomic(os.path.join(self.run_dir, JUNIT_FILE), render_junit(self.record))
         if self.announce:
+            if self.record.get("hosts"):
+                self._display.display(render_summary(self.record))
             self._display.display("guarded.deploy: execution log: %s" % os.path.join(self.run_dir, MARKDOWN_FILE))
+            self._display.display("guarded.deploy: report: %s" % os.path.join(self.run_dir, HTML_FILE))
             self._display.display("guarded.deploy: run record: %s" % os.path.join(self.run_dir, RECORD_FILE))
             self._display.display("guarded.deploy: run %s %s" % (
                 self.record.get("run_id"), str(self.record.get("status")).replace("_", " ").upper()))

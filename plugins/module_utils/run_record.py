@@ -729,6 +729,8 @@ def render_markdown(record):
         ["Finished", format_time(record.get("finished_at"))],
         ["Duration", _duration_text(duration) if duration is not None else None],
         ["Check mode", record.get("check_mode")],
+        ["Interrupted", "yes (SIGINT/SIGTERM or the process ended before the play recap)"
+         if record.get("interrupted") else "no"],
         ["Hosts", ", ".join("%s (%s)" % (n, (h or {}).get("status")) for n, h in (record.get("hosts") or {}).items())],
     ]
     for key, value in links.items():

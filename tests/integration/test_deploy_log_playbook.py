@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -195,3 +197,60 @@ def test_check_mode_run_is_recorded_as_check_mode(tmp_path):
     assert record["hosts"]["localhost"]["status"] == "succeeded"
     assert record["status"] == "succeeded"
     assert_no_secret(tmp_path)
+
+
+INTERRUPTED_PLAYBOOK = r"""
+- name: A run that is interrupted in its code phase
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Start the run record
+      guarded.deploy.deploy_event:
+        run: {run_id: "{{ run_id }}", app: payments, deploy_version: v2.0.0, log_dir: ./deploy-logs}
+
+    - name: Open the code phase
+      guarded.deploy.deploy_event:
+        phase: code
+        status: started
+
+    - name: Take a long time
+      ansible.builtin.command:
+        argv: [sleep, "120"]
+      changed_when: false
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_playbook_still_leaves_a_finished_record(tmp_path, signum):
+    (tmp_path / "interrupted.yml").write_text(INTERRUPTED_PLAYBOOK, encoding="utf-8")
+    env = dict((k, v) for k, v in os.environ.items()
+               if not k.startswith("ANSIBLE_") and not k.startswith("GUARDED_DEPLOY_"))
+    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CALLBACKS_ENABLED="guarded.deploy.deploy_log",
+               ANSIBLE_CONFIG=os.path.join(str(tmp_path), "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / ".ansible-tmp"))
+    cmd = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-e", "ansible_connection=local",
+           "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "run_id=%s" % RUN_ID, "interrupted.yml"]
+    proc = subprocess.Popen(cmd, cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True)
+    journal = tmp_path / "deploy-logs" / RUN_ID / "events.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and '"phase": "code"' in journal.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.2)
+    time.sleep(1.5)  # into the sleep task
+    assert proc.poll() is None, proc.communicate()[0]
+    proc.send_signal(signum)
+    output = proc.communicate(timeout=120)[0]
+    assert proc.returncode != 0
+
+    run_dir, record, events = read_run(tmp_path)
+    assert record["status"] == "failed" and record["interrupted"] is True and record["finished_at"]
+    host = record["hosts"]["localhost"]
+    assert host["status"] == "failed"
+    assert host["phases"][-1]["name"] == "code"
+    assert record["errors"][-1]["msg"] == "the run was interrupted" and record["errors"][-1]["phase"] == "code"
+    assert events[-1]["run"]["interrupted"] is True
+    for name in ("report.html", "junit.xml", "execution-log.md"):
+        assert (run_dir / name).stat().st_size > 0, name
+    assert "guarded.deploy: run %s FAILED" % RUN_ID in output

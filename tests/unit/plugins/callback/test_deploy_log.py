@@ -161,11 +161,19 @@ def test_final_status_at_stats(tmp_path):
     assert record["finished_at"] and record["started_at"]
     assert record == rr.fold_events(journal(str(tmp_path / "r1")))  # the journal alone gives the record
     displayed = [c.args[0] for c in callback._display.display.call_args_list]
-    assert displayed == [
+    assert displayed[1:] == [
         "guarded.deploy: execution log: %s" % os.path.join(str(tmp_path), "r1", rr.MARKDOWN_FILE),
+        "guarded.deploy: report: %s" % os.path.join(str(tmp_path), "r1", "report.html"),
         "guarded.deploy: run record: %s" % os.path.join(str(tmp_path), "r1", rr.RECORD_FILE),
         "guarded.deploy: run r1 ROLLED BACK",
     ]
+    summary = displayed[0].splitlines()
+    assert summary[1].split() == ["|", "host", "|", "status", "|", "version", "|", "duration", "|", "baselines", "|",
+                                  "rollback", "|"]
+    assert [line.split("|")[1:3] for line in summary[3:5]] == [[" app1 ", " SUCCEEDED   "], [" app2 ", " ROLLED BACK "]]
+    assert "<svg" in (tmp_path / "r1" / "report.html").read_text(encoding="utf-8")
+    assert (tmp_path / "r1" / "junit.xml").read_text(encoding="utf-8").startswith("<?xml")
+    assert not record.get("interrupted")
     assert "**Status: ROLLED BACK**" in (tmp_path / "r1" / rr.MARKDOWN_FILE).read_text(encoding="utf-8")
 
 
@@ -300,3 +308,30 @@ def test_reraise_of_a_recorded_failure_is_not_a_new_error(tmp_path):
     callback.v2_runner_on_failed(reraise)
     errors = run_json(str(tmp_path / "r1"))["errors"]
     assert [e["task"] for e in errors] == ["Fail on a violated baseline"]
+
+
+def test_an_interrupted_run_is_finished_at_exit(tmp_path):
+    """What atexit does after SIGINT (KeyboardInterrupt) or SIGTERM (SystemExit): the hosts
+    still running are failed with the reason, and every file is rendered."""
+    callback = make_callback()
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    callback.v2_runner_on_ok(result(event(phase="code", phase_status="started")))
+    callback._at_exit()
+    record = run_json(str(tmp_path / "r1"))
+    assert record["status"] == "failed" and record["interrupted"] is True and record["finished_at"]
+    assert record["hosts"]["app1"]["status"] == "failed"
+    assert record["errors"][-1]["msg"] == "the run was interrupted" and record["errors"][-1]["phase"] == "code"
+    for name in ("report.html", "junit.xml", rr.MARKDOWN_FILE):
+        assert (tmp_path / "r1" / name).exists()
+    assert "| Interrupted | yes" in (tmp_path / "r1" / rr.MARKDOWN_FILE).read_text(encoding="utf-8")
+    events = len(journal(str(tmp_path / "r1")))
+    callback._at_exit()  # once only
+    callback.v2_playbook_on_stats(MagicMock())
+    assert len(journal(str(tmp_path / "r1"))) == events
+    assert run_json(str(tmp_path / "r1")) == record
+
+
+def test_a_run_without_a_record_writes_nothing_at_exit(tmp_path):
+    callback = make_callback()
+    callback._at_exit()
+    assert list(tmp_path.iterdir()) == []
