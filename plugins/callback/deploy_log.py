@@ -72,8 +72,10 @@ import json
 import os
 import re
 import signal
+import socket
 
 from ansible.parsing.ajson import AnsibleJSONEncoder
+from ansible.release import __version__ as ansible_version
 from ansible.plugins.callback import CallbackBase
 from ansible.vars.clean import module_response_deepcopy, strip_internal_keys
 
@@ -143,6 +145,26 @@ def error_message(result, unreachable=False):
     if not msg:
         msg = "host unreachable" if unreachable else "task failed"
     return msg
+
+
+def collection_version():
+    """guarded.deploy's version: MANIFEST.json of an installed collection, else the
+    version line of galaxy.yml in a checkout; None when neither is found."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        with open(os.path.join(root, "MANIFEST.json"), encoding="utf-8") as handle:
+            return json.load(handle)["collection_info"]["version"]
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        with open(os.path.join(root, "galaxy.yml"), encoding="utf-8") as handle:
+            for line in handle:
+                match = re.match(r"^version:\s*['\"]?([^'\"\s#]+)", line)
+                if match:
+                    return match.group(1)
+    except OSError:
+        pass
+    return None
 
 
 def safe_dir_name(run_id):
@@ -345,7 +367,9 @@ class CallbackModule(CallbackBase):
         if self._playbook_seen:
             return
         self._playbook_seen = True
-        run = {"playbook": os.path.basename(getattr(playbook, "_file_name", "") or "") or None}
+        run = {"playbook": os.path.basename(getattr(playbook, "_file_name", "") or "") or None,
+               "controller": socket.gethostname(), "ansible_core": ansible_version,
+               "collection_version": collection_version()}
         try:
             from ansible import context
 
@@ -353,6 +377,7 @@ class CallbackModule(CallbackBase):
             if sources:
                 run["inventory"] = ", ".join(
                     os.path.abspath(s) if os.path.exists(s) else s for s in sources)
+            run["limit"] = context.CLIARGS.get("subset") or None
         except Exception:
             pass
         self.emit({"at": utc_now(), "host": None, "run": run})

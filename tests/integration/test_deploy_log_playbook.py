@@ -152,6 +152,8 @@ def test_playbook_run_writes_the_record(tmp_path):
     assert record["operator"] == "ci-operator"
     assert record["app"] == "payments" and record["deploy_version"] == "v2.0.0"
     assert record["started_at"] <= record["finished_at"]
+    assert record["collection_version"] == "0.1.0" and record["ansible_core"].startswith("2.")
+    assert record["controller"] and record["limit"] is None
 
     host = record["hosts"]["localhost"]
     assert host["status"] == "rolled_back"
