@@ -64,7 +64,7 @@ def ansible_available():
         pytest.skip("ansible-playbook not found next to %s" % sys.executable)
 
 
-def run_playbook(tmp_path, name, playbook, extra_vars, check=False):
+def run_playbook(tmp_path, name, playbook, extra_vars, check=False, verbosity=0):
     work = tmp_path / name
     work.mkdir()
     (work / "play.yml").write_text(playbook, encoding="utf-8")
@@ -84,6 +84,8 @@ def run_playbook(tmp_path, name, playbook, extra_vars, check=False):
     argv = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-e", json.dumps(extra), "play.yml"]
     if check:
         argv.append("--check")
+    if verbosity:
+        argv.append("-" + "v" * verbosity)
     return subprocess.run(argv, cwd=str(work), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=900, check=False)
 
