@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import jsonschema
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -112,9 +113,12 @@ def run_playbook(tmp_path, *extra):
 
 
 def read_run(tmp_path):
+    """The run's directory, run.json (checked against docs/run-record.schema.json) and journal."""
     run_dir = tmp_path / "deploy-logs" / RUN_ID
     with open(str(run_dir / "run.json"), encoding="utf-8") as handle:
         record = json.load(handle)
+    with open(os.path.join(REPO, "docs", "run-record.schema.json"), encoding="utf-8") as handle:
+        jsonschema.Draft202012Validator(json.load(handle)).validate(record)
     with open(str(run_dir / "events.jsonl"), encoding="utf-8") as handle:
         events = [json.loads(line) for line in handle]
     return run_dir, record, events
