@@ -1,13 +1,13 @@
 # guarded.deploy — developer entry points. Run as root on Debian 12.
 #   make demo   build what is needed, deploy the Ledger demo v1 -> v2 -> v3 (rolled back)
-#   make test   lint + unit + real PostgreSQL + molecule on real systemd containers
+#   make test   lint + ansible-test sanity + unit + real PostgreSQL + molecule on real systemd containers
 #   make bench  benchmarks (bench/README.md): ratios and raw medians, no assertions
 SHELL := /bin/bash
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: all deps venv images demo test lint unit molecule bench clean
+.PHONY: all deps venv images demo test lint sanity unit molecule bench clean
 
 all: test
 
@@ -30,13 +30,16 @@ demo: venv images
 lint: venv
 	ansible-lint
 
+sanity: venv
+	@bash scripts/sanity.sh
+
 unit: venv
 	python -m pytest tests -q
 
 molecule: venv images
 	source testhost/podman-env.sh && molecule test -s django && molecule test -s releases
 
-test: lint unit molecule
+test: lint sanity unit molecule
 
 bench: venv
 	$(VENV)/bin/python bench/callback_overhead.py

@@ -451,7 +451,7 @@ def _code(value):
 
 
 def _table(headers, rows):
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in rows:
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
     return lines
@@ -728,8 +728,8 @@ def render_markdown(record):
         ["Approved by", record.get("approver")],
         ["Controller", record.get("controller")],
         ["Limit", record.get("limit")],
-        ["Versions", "ansible-core %s, guarded.deploy %s" % (record.get("ansible_core") or MISSING,
-                                                           record.get("collection_version") or MISSING)],
+        ["Versions", "ansible-core %s, guarded.deploy %s" % (
+            record.get("ansible_core") or MISSING, record.get("collection_version") or MISSING)],
         ["Started", format_time(record.get("started_at"))],
         ["Finished", format_time(record.get("finished_at"))],
         ["Duration", _duration_text(duration) if duration is not None else None],

@@ -114,7 +114,7 @@ seealso:
     description: Journals the events and renders run.json and execution-log.md.
     link: https://example.invalid/guarded/deploy
 author:
-  - guarded.deploy maintainers
+  - guarded.deploy maintainers (@guarded)
 """
 
 EXAMPLES = r"""

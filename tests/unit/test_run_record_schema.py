@@ -31,12 +31,14 @@ def full_record():
                               "signoff": {"devops": "Dana"}, "links": {}}),
         ev(1, phase="preflight", phase_status="started"),
         ev(2, phase="preflight", phase_status="ok"),
-        ev(3, data={"commit_before": "a" * 40, "backup": {
-            "path": "/b/db.dump", "format": "custom", "bytes": 10, "sha256": "f" * 64, "verified": True,
-            "verification": "toc", "verification_s": 0.2, "verified_tables": None, "changed_during_dump": [],
-            "pruned": [], "files": [{"path": "db.dump", "bytes": 10, "sha256": "f" * 64}],
-            "offsite": {"to": "controller", "host": "controller", "path": "/o", "files": 2, "bytes": 20,
-                        "verified": True, "seconds": 0.1}},
+        ev(3, data={
+            "commit_before": "a" * 40,
+            "backup": {
+                "path": "/b/db.dump", "format": "custom", "bytes": 10, "sha256": "f" * 64, "verified": True,
+                "verification": "toc", "verification_s": 0.2, "verified_tables": None, "changed_during_dump": [],
+                "pruned": [], "files": [{"path": "db.dump", "bytes": 10, "sha256": "f" * 64}],
+                "offsite": {"to": "controller", "host": "controller", "path": "/o", "files": 2, "bytes": 20,
+                            "verified": True, "seconds": 0.1}},
             "baselines": [{"name": "rows", "rule": "not_decrease", "before": 2, "after": 1, "ok": False,
                            "severity": "fail", "message": "rows decreased"}],
             "migrations": ["payments.0002"], "health": {"status": 200},
