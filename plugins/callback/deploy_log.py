@@ -44,7 +44,11 @@ options:
   log_dir:
     description:
       - Directory (on the controller) under which C(<run_id>/) is created with mode 0750.
-      - When not set, the C(log_dir) of the run event is used (the roles set it from
+      - When not set and ansible-runner runs the playbook (as AWX and Automation
+        Controller do), C(<artifact dir>/guarded-deploy) - ansible-runner names its
+        artifact directory in E(AWX_ISOLATED_DATA_DIR) - so the record is among the job's
+        artifacts.
+      - Otherwise the C(log_dir) of the run event is used (the roles set it from
         C(deploy_log_dir), default C(./deploy-logs)). A relative path is taken from the
         controller's current directory.
     type: path
@@ -147,6 +151,13 @@ def error_message(result, unreachable=False):
     return msg
 
 
+def runner_artifacts_dir():
+    """<artifacts>/<ident>/guarded-deploy when ansible-runner (so AWX / Automation
+    Controller) runs the playbook: it names its artifact directory in AWX_ISOLATED_DATA_DIR."""
+    artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR")
+    return os.path.join(artifacts, "guarded-deploy") if artifacts else None
+
+
 def collection_version():
     """guarded.deploy's version: MANIFEST.json of an installed collection, else the
     version line of galaxy.yml in a checkout; None when neither is found."""
@@ -246,7 +257,7 @@ class CallbackModule(CallbackBase):
 
     def _open_run_dir(self):
         run_id = self.record.get("run_id")
-        log_dir = self.log_dir_option or self.record.get("log_dir")
+        log_dir = self.log_dir_option or runner_artifacts_dir() or self.record.get("log_dir")
         if not run_id or not log_dir:
             return False
         run_dir = os.path.join(os.path.abspath(os.path.expanduser(str(log_dir))), safe_dir_name(run_id))
