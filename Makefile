@@ -37,7 +37,7 @@ unit: venv
 	python -m pytest tests -q
 
 molecule: venv images
-	source testhost/podman-env.sh && molecule test -s django && molecule test -s releases
+	@bash scripts/molecule.sh
 
 test: lint sanity unit molecule
 

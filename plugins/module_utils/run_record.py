@@ -51,7 +51,11 @@ Host-record shapes the roles fill through ``data`` (the renderer reads these key
     migrations: [str or {name, ...}]             # migrations applied, in order
     health:     {key: value}                     # e.g. url, status, ok, elapsed_s
     smoke:      [{name, url, status, contains, actual_status, ok, msg}]
-    rollback:   {performed, db_restored, reason}
+    rollback:   {performed, run_id, db_restored, db_strategy (restore/downgrade/None),
+                 db_strategy_note, reason, to_commit, restore_strategy, kept_database,
+                 alembic: {from, to, steps}, baselines}
+    alembic:    {before, after, heads, target, applied, failed_revision, error}  # fastapi
+    already_live: bool                           # the target commit was live already
 
 This file runs on the controller only (imported by the action and callback plugins),
 but uses only the standard library and stays Python 3.8 compatible.
@@ -154,6 +158,15 @@ def _backup_copy(copy_info):
         extra.append(str(format_bytes(copy_info["bytes"])))
     extra.append("sha256 verified" if copy_info.get("verified") else "NOT verified")
     return "%s (%s)" % (text, ", ".join(extra))
+
+
+def _alembic_downgrade(info):
+    if not isinstance(info, dict) or not info:
+        return None
+    text = "%s \u2192 %s" % (_code(info.get("from")), _code(info.get("to")))
+    if info.get("steps") is not None:
+        text += " (%s)" % (", ".join(str(s) for s in info["steps"]) if isinstance(info["steps"], list) else info["steps"])
+    return text
 
 
 def new_host():
@@ -537,6 +550,9 @@ def _render_host(name, host):
             _code(host.get("commit_before")), _code(host.get("commit_after"))))],
         ["Version deployed", host.get("deploy_version")],
     ])
+    if host.get("already_live"):
+        lines += ["", "> Already at this version: nothing was deployed, restarted or migrated "
+                  "(`deploy_force=true` deploys it again)."]
 
     lines += ["", "### Phases", ""]
     phases = host.get("phases") or []
@@ -579,6 +595,17 @@ def _render_host(name, host):
             else:
                 lines.append("- %s" % _code(item))
 
+    alembic = host.get("alembic")
+    if isinstance(alembic, dict) and alembic:
+        lines += ["", "### Alembic", ""]
+        lines += _table(["Item", "Value"], [
+            ["Revision before \u2192 after", "%s \u2192 %s" % (_code(alembic.get("before")), _code(alembic.get("after")))],
+            ["Heads", ", ".join(str(h) for h in alembic.get("heads") or []) or None],
+            ["Target", alembic.get("target")],
+            ["Failed revision", alembic.get("failed_revision")],
+            ["Error", alembic.get("error")],
+        ])
+
     lines += ["", "### Migrations applied", ""]
     migrations = host.get("migrations") or []
     if migrations:
@@ -615,12 +642,17 @@ def _render_host(name, host):
         ["Performed", rollback.get("performed")],
         ["Run rolled back", rollback.get("run_id")],
         ["Code returned to", _code(rollback.get("to_commit"))],
+        ["Database action", rollback.get("db_strategy") or ("none" if rollback.get("performed") else None)],
         ["Database restored", rollback.get("db_restored")],
         ["Database kept as", _code(rollback.get("kept_database"))],
+        ["Alembic downgrade", _alembic_downgrade(rollback.get("alembic"))],
+        ["Note", rollback.get("db_strategy_note")],
         ["Reason", rollback.get("reason")],
     ])
     if rollback.get("baselines"):
-        lines += ["", "Baselines after the rollback (each must equal its pre-deploy value):", ""]
+        rule = ("each under its own rule: rows written since the deploy are kept"
+                if rollback.get("db_strategy") == "downgrade" else "each must equal its pre-deploy value")
+        lines += ["", "Baselines after the rollback (%s):" % rule, ""]
         lines += _baseline_lines(rollback.get("baselines"))
     lines.append("")
     return lines

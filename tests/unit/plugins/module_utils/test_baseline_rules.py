@@ -595,8 +595,8 @@ def test_format_violation_for_set_rules():
 
 
 def test_set_rules_validate():
-    specs = [{"name": "a", "sql": "x", "rule": "same_set"}, {"name": "b", "sql": "x", "rule": "superset",
-                                                          "severity": "warn"}]
+    specs = [{"name": "a", "sql": "x", "rule": "same_set"},
+             {"name": "b", "sql": "x", "rule": "superset", "severity": "warn"}]
     assert validate_baseline_specs(specs) == []
     errors = validate_baseline_specs([{"name": "a", "sql": "x", "rule": {"superset": True}}])
     assert errors == ["baseline 'a': rule 'superset' takes no value, write it as the string 'superset'; "

@@ -224,8 +224,8 @@ def test_render_markdown_backup_verification_copy_and_pruning():
         "path": "/b/db.dir", "format": "directory", "bytes": 2048, "sha256": "ab" * 32, "verified": True,
         "verification": "restore", "verification_s": 3.456, "verified_tables": 31,
         "changed_during_dump": ["public.audit_log"], "pruned": ["20261101T000000Z-old1", "20261102T000000Z-old2"],
-        "offsite": {"to": "controller", "host": "controller", "path": "/srv/offsite/app1/shop/r1", "files": 4,
-                 "bytes": 4096, "verified": True, "seconds": 0.5}}})])
+        "offsite": {"to": "controller", "host": "controller", "path": "/srv/offsite/app1/shop/r1",
+                    "files": 4, "bytes": 4096, "verified": True, "seconds": 0.5}}})])
     text = rr.render_markdown(record)
     backup = text[text.index("### Backup"):text.index("### Migrations applied")]
     assert "| Format | directory |" in backup
@@ -385,3 +385,19 @@ def test_secrets_from_vars():
         raise ValueError("undefined")
 
     assert rr.secrets_from_vars(variables, render=broken) == []
+
+
+def test_render_markdown_alembic_and_a_downgrade_rollback():
+    record = rr.fold_events([ev(T0, data={
+        "alembic": {"before": "0001_initial", "after": "0001_initial", "heads": ["0003_slugs"], "target": "head",
+                    "failed_revision": "0003_slugs", "error": "duplicate key"},
+        "rollback": {"performed": True, "db_restored": False, "db_strategy": "downgrade",
+                     "db_strategy_note": "downgrade asked", "reason": "migrate failed",
+                     "alembic": {"from": "0002_pinned", "to": "0001_initial", "steps": ["0002_pinned"]},
+                     "baselines": [{"name": "notes", "rule": "not_decrease", "before": 3, "after": 3, "ok": True}]}})])
+    text = rr.render_markdown(record)
+    assert "| Revision before \u2192 after | `0001_initial` \u2192 `0001_initial` |" in text
+    assert "| Failed revision | 0003_slugs |" in text
+    assert "| Database action | downgrade |" in text
+    assert "| Alembic downgrade | `0002_pinned` \u2192 `0001_initial` (0002_pinned) |" in text
+    assert "each under its own rule" in text and "each must equal" not in text

@@ -1,0 +1,1 @@
+"""Notes API: the FastAPI + SQLAlchemy + Alembic sample app of guarded.deploy."""

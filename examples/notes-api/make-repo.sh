@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Build the Notes API sample app's bare git repository from the release overlays.
+#
+#   examples/notes-api/make-repo.sh OUT_DIR     e.g. examples/notes-api/.build/notes-api.git
+#
+# History (one commit per release, each tagged with an annotated tag):
+#   v1  app/                          the full app
+#   v2  v1 + releases/v2/             notes.pinned + Alembic revision 0002_note_pinned (keeps all data)
+#   v3  v2 + releases/v3/             Alembic revision 0003_note_slugs FAILS HALF WAY (on purpose)
+# Branch `main` points at v2 (the last good release); v3 is reachable from tag v3 only.
+#
+# Deterministic (see ../release-repo.sh); re-running replaces OUT_DIR.
+set -euo pipefail
+[ "$#" -eq 1 ] && [ -n "$1" ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=examples/release-repo.sh
+. "$HERE/../release-repo.sh"
+
+repo_start "Notes API" "Notes API"
+overlay "$HERE/app"
+release v1 "2024-01-15T10:00:00+00:00" "Notes API v1: notebooks, notes, health check, seed command (Alembic 0001_initial)"
+overlay "$HERE/releases/v2"
+release v2 "2024-02-12T10:00:00+00:00" "Notes API v2: add notes.pinned (Alembic 0002_note_pinned, keeps all data)"
+# v3 lives on its tag only: main stays at v2, the last good release.
+detach
+overlay "$HERE/releases/v3"
+release v3 "2024-03-11T10:00:00+00:00" "Notes API v3: unique note slugs (Alembic 0003_note_slugs, DELIBERATELY FAILS HALF WAY, rollback demo)"
+repo_finish "$1" v1 v2 v3

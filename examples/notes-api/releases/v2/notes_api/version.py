@@ -1,0 +1,2 @@
+"""The release of this code; /health and every JSON answer report it."""
+VERSION = "v2"
