@@ -36,8 +36,9 @@ for version in v1 v2 v3; do
   log=$(sed -n 's/^guarded\.deploy: execution log: //p' ".cache/demo-$version.log" | tail -1)
   logs+=("$version  $status  $log")
   if [ "$version" = v3 ]; then
-    [ "$rc" -ne 0 ] && [ "$status" = "ROLLED BACK" ] \
-      || { echo "demo: v3 should have been rolled back (rc=$rc, status=$status)" >&2; exit 1; }
+    if [ "$rc" -eq 0 ] || [ "$status" != "ROLLED BACK" ]; then
+      echo "demo: v3 should have been rolled back (rc=$rc, status=$status)" >&2; exit 1
+    fi
   elif [ "$rc" -ne 0 ]; then
     echo "demo: deploy of $version failed (rc=$rc); see .cache/demo-$version.log" >&2; exit 1
   fi

@@ -7,7 +7,7 @@
 #   bash scripts/molecule.sh [NAME ...]      (default: every scenario, longest first)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 # shellcheck source=testhost/podman-env.sh
 . testhost/podman-env.sh
 mkdir -p .cache
@@ -16,6 +16,7 @@ if [ "$#" -gt 0 ]; then
 else
   scenarios=(nextjs fastapi releases django odoo)
 fi
+parallel=${MOLECULE_JOBS:-2}
 
 run_one() {
   local name=$1 log=.cache/molecule-$1.log start
@@ -29,9 +30,22 @@ run_one() {
     return 1
   fi
 }
-export -f run_one
 
-printf '%s\n' "${scenarios[@]}" | xargs -P "${MOLECULE_JOBS:-2}" -I{} bash -c 'run_one "$1"' _ {}
-status=$?
-[ "$status" -eq 0 ] && echo "molecule: all ${#scenarios[@]} scenarios passed" || echo "molecule: some scenarios FAILED" >&2
-exit "$status"
+pids=()
+for name in "${scenarios[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do
+    wait -n || true  # statuses are collected below
+  done
+  run_one "$name" &
+  pids+=("$!")
+done
+failed=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=1
+done
+if [ "$failed" -eq 0 ]; then
+  echo "molecule: all ${#scenarios[@]} scenarios passed"
+else
+  echo "molecule: some scenarios FAILED" >&2
+fi
+exit "$failed"

@@ -11,7 +11,7 @@
 #
 # Deterministic (see ../release-repo.sh); re-running replaces OUT_DIR.
 set -euo pipefail
-[ "$#" -eq 1 ] && [ -n "$1" ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
+if [ "$#" -ne 1 ] || [ -z "$1" ]; then echo "usage: $0 OUT_DIR" >&2; exit 2; fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=examples/release-repo.sh
 . "$HERE/../release-repo.sh"
