@@ -5,6 +5,7 @@
 #   overlay DIR                     copy DIR's files over the work tree (add or change, never delete)
 #   release TAG DATE MESSAGE        commit everything, annotated tag "TAG_PREFIX TAG"
 #   detach                          later releases live on their tags only (main stays put)
+#   from_tag TAG                    start the next release from TAG (also off main)
 #   repo_finish OUT_DIR TAG...      push main and the tags into the bare repository OUT_DIR
 #
 # Deterministic: fixed author/committer/tagger names, emails and dates, fixed file modes
@@ -63,6 +64,10 @@ release() {
 
 detach() {
     g -C "$REPO_WORK/tree" checkout -q --detach
+}
+
+from_tag() {
+    g -C "$REPO_WORK/tree" checkout -q --detach "$1"
 }
 
 repo_finish() {

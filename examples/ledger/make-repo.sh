@@ -7,7 +7,10 @@
 #   v1  app/                          the full app
 #   v2  v1 + releases/v2/             Payment.memo + migration 0002 (keeps all data)
 #   v3  v2 + releases/v3/             migration 0003 DELETES reconciled payments (on purpose)
-# Branch `main` points at v2 (the last good release); v3 is reachable from tag v3 only.
+#   v4  v2 + releases/v4/             the WSGI module imports a missing module: the service
+#                                     will not start (on purpose)
+# Branch `main` points at v2 (the last good release); v3 and v4 are reachable from their
+# tags only.
 #
 # Deterministic (see ../release-repo.sh); re-running replaces OUT_DIR.
 set -euo pipefail
@@ -25,4 +28,8 @@ release v2 "2024-02-12T10:00:00+00:00" "Ledger v2: add Payment.memo (migration 0
 detach
 overlay "$HERE/releases/v3"
 release v3 "2024-03-11T10:00:00+00:00" "Ledger v3: purge reconciled payments (DELIBERATELY DESTRUCTIVE migration 0003, rollback demo)"
-repo_finish "$1" v1 v2 v3
+# v4 starts again from v2.
+from_tag v2
+overlay "$HERE/releases/v4"
+release v4 "2024-04-08T10:00:00+00:00" "Ledger v4: settings split (DELIBERATELY BROKEN WSGI import: the service will not start)"
+repo_finish "$1" v1 v2 v3 v4
