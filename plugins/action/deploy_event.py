@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import socket
 
 from ansible.plugins.action import ActionBase
 
@@ -97,5 +98,11 @@ class ActionModule(ActionBase):
                 "phase": error.get("phase", args.get("phase")),
             }
 
-        result.update(changed=False, guarded_deploy_event=scrub(event, self._secrets(task_vars)))
+        # The ansible-playbook process (the worker's parent) on this controller: the deploy
+        # lock names it, so a later run can tell a lock left by a process that is gone.
+        result.update(
+            changed=False,
+            guarded_deploy_event=scrub(event, self._secrets(task_vars)),
+            controller={"host": socket.gethostname(), "pid": os.getppid()},
+        )
         return result

@@ -180,6 +180,14 @@ guarded_deploy_event:
     phase_status: ok
     data:
       backup: {path: /var/backups/guarded-deploy/payments/20261121T020000Z-ab12cd3/db.dump, bytes: 104857600, sha256: 9f86d081884c7d65, verified: true}
+controller:
+  description:
+    - The controller running the play - C(host) (its host name) and C(pid) (the process id
+      of C(ansible-playbook)). guarded.deploy.preflight writes them into the deploy lock so
+      that a later run can tell a lock whose process is gone.
+  returned: success
+  type: dict
+  sample: {host: deploy-box, pid: 41230}
 changed:
   description: Always false; recording an event changes nothing on the host.
   returned: always
