@@ -69,6 +69,33 @@ options:
     ini:
       - section: guarded_deploy
         key: announce
+  phase_banners:
+    description:
+      - Print a banner line when a pipeline phase starts on a host
+        (C(=== guarded.deploy | app1 | phase 3/11 backup | started)) and when it ends, with
+        its status and duration in seconds (C(... | backup ok in 12.3 s)), between the
+        stdout callback's task lines.
+    type: bool
+    default: true
+    env:
+      - name: GUARDED_DEPLOY_PHASE_BANNERS
+    ini:
+      - section: guarded_deploy
+        key: phase_banners
+  link_rolled_back_run:
+    description:
+      - When a run rolls back an earlier run (the run event's C(links.rolls_back), as
+        C(playbooks/rollback.yml) records it) and that run's directory is under the same
+        log directory, append C(links.rolled_back_by) (this run's id) to that run's journal
+        and render its C(run.json), C(execution-log.md) and C(report.html) again, so each
+        record links to the other. Its journal is only appended to, never rewritten.
+    type: bool
+    default: true
+    env:
+      - name: GUARDED_DEPLOY_LINK_ROLLED_BACK_RUN
+    ini:
+      - section: guarded_deploy
+        key: link_rolled_back_run
 """
 
 import atexit
@@ -83,6 +110,7 @@ from ansible.release import __version__ as ansible_version
 from ansible.plugins.callback import CallbackBase
 from ansible.vars.clean import module_response_deepcopy, strip_internal_keys
 
+from ansible_collections.guarded.deploy.plugins.module_utils.pipeline import PHASES
 from ansible_collections.guarded.deploy.plugins.module_utils.run_report import (
     HTML_FILE,
     JUNIT_FILE,
@@ -178,6 +206,26 @@ def collection_version():
     return None
 
 
+def phase_banner(record, event):
+    """One console line for a phase event: started, or ended with status and duration."""
+    host = event.get("host") or "-"
+    phase = event.get("phase")
+    status = event.get("phase_status")
+    if status == "started":
+        try:
+            where = "phase %d/%d %s" % (PHASES.index(phase) + 1, PHASES.index("finish") + 1, phase)
+        except ValueError:
+            where = "phase %s" % phase
+        return "=== guarded.deploy | %s | %s | started" % (host, where)
+    duration = None
+    for entry in reversed(((record.get("hosts") or {}).get(host) or {}).get("phases") or []):
+        if entry.get("name") == phase:
+            duration = entry.get("duration_s")
+            break
+    took = " in %.1f s" % duration if isinstance(duration, (int, float)) and status != "skipped" else ""
+    return "=== guarded.deploy | %s | %s %s%s" % (host, phase, status, took)
+
+
 def safe_dir_name(run_id):
     """run_id as a single, safe path component."""
     name = _UNSAFE_NAME.sub("_", str(run_id)).strip("._") or "run"
@@ -202,6 +250,8 @@ class CallbackModule(CallbackBase):
         super(CallbackModule, self).__init__(display=display, options=options)
         self.log_dir_option = None
         self.announce = True
+        self.phase_banners = True
+        self.link_rolled_back_run = True
         self.run_dir = None
         self.record = new_record()
         self._pending = []  # events waiting for a run_id and a log dir
@@ -220,6 +270,8 @@ class CallbackModule(CallbackBase):
         super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
         self.log_dir_option = self.get_option("log_dir")
         self.announce = self.get_option("announce")
+        self.phase_banners = self.get_option("phase_banners")
+        self.link_rolled_back_run = self.get_option("link_rolled_back_run")
 
     # -- plumbing --------------------------------------------------------------
 
@@ -320,6 +372,8 @@ class CallbackModule(CallbackBase):
         events = self._events_from(result)
         for event in events:
             self.emit(dict(event))
+            if self.phase_banners and event.get("phase"):
+                self._display.display(phase_banner(self.record, event))
         return bool(events)
 
     def _record_error(self, result, unreachable=False):
@@ -450,6 +504,8 @@ class CallbackModule(CallbackBase):
         self._render(self.record)
         write_atomic(os.path.join(self.run_dir, HTML_FILE), render_html(self.record))
         write_atomic(os.path.join(self.run_dir, JUNIT_FILE), render_junit(self.record))
+        if self.link_rolled_back_run:
+            self._guard("the link to the rolled-back run", self._link_rolled_back_run)
         if self.announce:
             if self.record.get("hosts"):
                 self._display.display(render_summary(self.record))
@@ -458,3 +514,27 @@ class CallbackModule(CallbackBase):
             self._display.display("guarded.deploy: run record: %s" % os.path.join(self.run_dir, RECORD_FILE))
             self._display.display("guarded.deploy: run %s %s" % (
                 self.record.get("run_id"), str(self.record.get("status")).replace("_", " ").upper()))
+
+    def _link_rolled_back_run(self):
+        """Append links.rolled_back_by to the journal of the run this one rolled back (when
+        it is in the same log directory) and render that run's files again."""
+        target = (self.record.get("links") or {}).get("rolls_back")
+        run_id = self.record.get("run_id")
+        if not target or not run_id or target == run_id or self.record.get("check_mode"):
+            return
+        target_dir = os.path.join(os.path.dirname(self.run_dir), safe_dir_name(target))
+        journal = os.path.join(target_dir, JOURNAL_FILE)
+        if not os.path.isfile(journal):
+            return
+        event = {"at": utc_now(), "host": None, "run": {"links": {"rolled_back_by": run_id}}}
+        line = json.dumps(event) + "\n"
+        fd = os.open(journal, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        record = fold_events(read_journal(journal))
+        write_atomic(os.path.join(target_dir, RECORD_FILE), render_json(record))
+        write_atomic(os.path.join(target_dir, MARKDOWN_FILE), render_markdown(record))
+        write_atomic(os.path.join(target_dir, HTML_FILE), render_html(record))

@@ -23,7 +23,7 @@ SECRET = "s3cret-pw"
 T0 = "2026-11-21T02:00:00.000000+00:00"
 
 
-def make_callback(log_dir=None, announce=True, play_vars=None):
+def make_callback(log_dir=None, announce=True, play_vars=None, phase_banners=False):
     """The callback as Ansible would load it: option definitions from its DOCUMENTATION."""
     C.config.initialize_plugin_configuration_definitions(
         "callback", NAME, yaml.safe_load(deploy_log.DOCUMENTATION)["options"])
@@ -31,7 +31,7 @@ def make_callback(log_dir=None, announce=True, play_vars=None):
     display.verbosity = 0
     callback = deploy_log.CallbackModule(display=display)
     callback._load_name = NAME
-    direct = {"announce": announce}
+    direct = {"announce": announce, "phase_banners": phase_banners}
     if log_dir is not None:
         direct["log_dir"] = str(log_dir)
     callback.set_options(direct=direct)
@@ -335,3 +335,60 @@ def test_a_run_without_a_record_writes_nothing_at_exit(tmp_path):
     callback = make_callback()
     callback._at_exit()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_phase_banners_show_start_and_end_with_duration(tmp_path):
+    callback = make_callback(log_dir=tmp_path, announce=False, phase_banners=True)
+    callback.v2_runner_on_ok(result(run_event()))
+    callback.v2_runner_on_ok(result(event(phase="backup", phase_status="started")))
+    callback.v2_runner_on_ok(result(event(phase="backup", phase_status="ok")))
+    callback.v2_runner_on_ok(result(event(host="app2", phase="baseline", phase_status="skipped")))
+    lines = [c.args[0] for c in callback._display.display.call_args_list]
+    assert lines[0] == "=== guarded.deploy | app1 | phase 3/11 backup | started"
+    assert lines[1].startswith("=== guarded.deploy | app1 | backup ok in ")
+    assert lines[1].endswith(" s")
+    assert lines[2] == "=== guarded.deploy | app2 | baseline skipped"
+    assert len(lines) == 3  # the run event has no phase: no banner
+
+
+def test_phase_banners_can_be_turned_off(tmp_path):
+    callback = make_callback(log_dir=tmp_path, announce=False, phase_banners=False)
+    callback.v2_runner_on_ok(result(run_event()))
+    callback.v2_runner_on_ok(result(event(phase="backup", phase_status="started")))
+    callback._display.display.assert_not_called()
+
+
+def _finished_run(log_dir, run_id, links=None, check_mode=False):
+    callback = make_callback(log_dir=log_dir, announce=False)
+    run = run_event(run_id=run_id)
+    run[deploy_log.EVENT_KEY]["run"]["check_mode"] = check_mode
+    if links:
+        run[deploy_log.EVENT_KEY]["run"]["links"] = links
+    callback.v2_runner_on_ok(result(run))
+    callback.v2_runner_on_ok(result(event(host_status="rolled_back" if links else "succeeded")))
+    callback.v2_playbook_on_stats(MagicMock(failures={}, dark={}))
+    return os.path.join(str(log_dir), run_id)
+
+
+def test_a_rollback_run_links_back_into_the_run_it_rolled_back(tmp_path):
+    deploy_dir = _finished_run(tmp_path, "20261121T020000Z-deploy")
+    before = journal(deploy_dir)
+    _finished_run(tmp_path, "20261121T030000Z-rollback", links={"rolls_back": "20261121T020000Z-deploy"})
+    after = journal(deploy_dir)
+    assert after[:len(before)] == before  # appended, never rewritten
+    assert after[-1]["run"] == {"links": {"rolled_back_by": "20261121T030000Z-rollback"}}
+    assert run_json(deploy_dir)["links"]["rolled_back_by"] == "20261121T030000Z-rollback"
+    with open(os.path.join(deploy_dir, rr.MARKDOWN_FILE), encoding="utf-8") as handle:
+        assert "20261121T030000Z-rollback" in handle.read()
+    with open(os.path.join(deploy_dir, "report.html"), encoding="utf-8") as handle:
+        assert "20261121T030000Z-rollback" in handle.read()
+
+
+def test_no_back_link_from_a_check_mode_rollback_or_to_an_unknown_run(tmp_path):
+    deploy_dir = _finished_run(tmp_path, "20261121T020000Z-deploy")
+    before = journal(deploy_dir)
+    _finished_run(tmp_path, "20261121T030000Z-check", links={"rolls_back": "20261121T020000Z-deploy"},
+                  check_mode=True)
+    _finished_run(tmp_path, "20261121T040000Z-other", links={"rolls_back": "20261121T010000Z-elsewhere"})
+    assert journal(deploy_dir) == before
+    assert not os.path.exists(os.path.join(str(tmp_path), "20261121T010000Z-elsewhere"))
