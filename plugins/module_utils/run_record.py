@@ -44,7 +44,12 @@ Host-record shapes the roles fill through ``data`` (the renderer reads these key
     backup:     {path, format, bytes, sha256, verified, verification, verification_s,
                  verified_tables, changed_during_dump: [str], pruned: [run_id],
                  files: [str or {path, bytes, sha256}],
-                 offsite: {to, host, path, files, bytes, verified, seconds} or None}
+                 offsite: {to, host, path, files, bytes, verified, seconds} or None,
+                 dumped_on: str}                 # the host holding the run's pg_dump; on
+                                                 # the other hosts of a fleet the dump
+                                                 # fields are None, files only code.tar.gz
+    fleet:      {db_host, hosts: [str], batch, batches}  # several hosts share the database:
+                                                 # db_host ran its phases; restart batch N of M
     baselines:  [{name, rule, severity, before, after, ok, message,    # baseline_rules.compare
                   added, removed, added_count, removed_count,        # set rules only
                   description}]                                      # the spec's, if any
@@ -542,6 +547,194 @@ def _duration_text(seconds):
     return "%.2f s" % seconds
 
 
+# The message of a host stopped by a fleet gate (roles/pipeline/tasks/gate.yml):
+# "Stopped <gate>: <host> failed (<its message>)[, and <hosts>]; the hosts sharing
+# database <key> move together".
+FLEET_STOP_RE = re.compile(
+    r"^(?:Stopped (?P<gate>.+?): )?(?P<host>\S+) failed \((?P<msg>.*)\)(?:, and (?P<others>[^;]+))?;"
+    r" the hosts sharing database (?P<db>\S+) move together\.?\s*$",
+    re.DOTALL)
+
+# Phases that run once per database, on the fleet's database host (the others record
+# them as skipped).
+ONCE_PER_DATABASE = ("baseline", "verify")
+
+
+def fleet_stop(msg):
+    """``{gate, host, msg, others, db}`` for the error of a host stopped because another
+    host sharing its database failed (gate.yml); None for any other message."""
+    if not isinstance(msg, str):
+        return None
+    match = FLEET_STOP_RE.match(msg.strip())
+    if not match:
+        return None
+    found = match.groupdict()
+    found["others"] = [h.strip() for h in (found.get("others") or "").split(",") if h.strip()]
+    return found
+
+
+def _fleet(host):
+    fleet = (host or {}).get("fleet")
+    return fleet if isinstance(fleet, dict) else {}
+
+
+def db_phases_host(name, host):
+    """The host that ran the database phases for host ``name``: ``fleet.db_host``, else
+    ``backup.dumped_on``; None when the record does not say."""
+    host = host or {}
+    db_host = _fleet(host).get("db_host")
+    if not db_host:
+        db_host = (host.get("backup") or {}).get("dumped_on")
+    return str(db_host) if db_host else None
+
+
+def _hosts_text(names):
+    return ", ".join(_code(n) for n in names) if names else MISSING
+
+
+def _batch_text(fleet):
+    batch, batches = fleet.get("batch"), fleet.get("batches")
+    if batch is None or batch == "":
+        return None
+    return "%s of %s" % (batch, batches) if batches not in (None, "") else str(batch)
+
+
+def _is_true(value):
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes"))
+
+
+def _rolled_back_text(host):
+    rollback = (host or {}).get("rollback") or {}
+    if not _is_true(rollback.get("performed")):
+        return "no"
+    return "yes, database restored" if _is_true(rollback.get("db_restored")) else "yes"
+
+
+def _short_commit(value):
+    if isinstance(value, str) and re.match(r"^[0-9a-f]{40}$", value):
+        return value[:7]
+    return value
+
+
+def _phase_status(name, host, phase):
+    """A phase's status, with where the work went for the hosts of a fleet:
+    ``skipped (runs once per database, on `app1`)`` and the like."""
+    status = phase.get("status")
+    fleet = _fleet(host)
+    db_host = db_phases_host(name, host)
+    elsewhere = bool(db_host) and db_host != name
+    phase_name = phase.get("name")
+    if status == "skipped" and elsewhere and phase_name in ONCE_PER_DATABASE:
+        return "skipped (runs once per database, on %s)" % _code(db_host)
+    if status == "skipped" and phase_name == "maintenance_on" and len(fleet.get("hosts") or []) > 1:
+        return "skipped (hosts sharing a database restart in batches, no maintenance window)"
+    if status == "ok" and elsewhere and phase_name == "migrate":
+        return "ok (the migrations run once per database, on %s)" % _code(db_host)
+    if status == "ok" and elsewhere and phase_name == "backup":
+        return "ok (code archive; the database dump is on %s)" % _code(db_host)
+    return status
+
+
+def _fleet_groups(hosts):
+    """[(db_host, [hosts of the fleet], batches)] for the fleets recorded, in host order."""
+    groups = []
+    for name, host in hosts.items():
+        fleet = _fleet(host)
+        members = [str(h) for h in fleet.get("hosts") or []] if isinstance(fleet.get("hosts"), list) else []
+        if not fleet.get("db_host") or len(members) < 2:
+            continue
+        key = (str(fleet["db_host"]), tuple(members))
+        if key not in [(g[0], tuple(g[1])) for g in groups]:
+            groups.append((key[0], members, fleet.get("batches")))
+    return groups
+
+
+def _hosts_lines(hosts):
+    """The "Hosts" overview of a run with several hosts: one row per host's outcome."""
+    rows = []
+    for name, host in hosts.items():
+        host = host or {}
+        db_host = db_phases_host(name, host)
+        rows.append([
+            name,
+            _status_text(host.get("status")),
+            _batch_text(_fleet(host)),
+            "%s \u2192 %s" % (_code(_short_commit(host.get("commit_before"))),
+                              _code(_short_commit(host.get("commit_after")))),
+            _rolled_back_text(host),
+            "here" if (db_host is None or db_host == name) else "on %s" % _code(db_host),
+        ])
+    lines = ["## Hosts", ""]
+    for db_host, members, batches in _fleet_groups(hosts):
+        lines.append("%s share one database: its phases (baseline, the dump, migrate, verify, a restore) "
+                     "run once, on %s; the hosts restart in %s batch%s and move together (a failure on "
+                     "one rolls every one of them back)." % (
+                         _hosts_text(members), _code(db_host), batches if batches not in (None, "") else "their",
+                         "" if batches == 1 else "es"))
+        lines.append("")
+    lines += _table(["Host", "Status", "Restart batch", "Commit before \u2192 after", "Rolled back",
+                     "Database phases"], rows)
+    lines.append("")
+    return lines
+
+
+def _errors_lines(errors):
+    """The Errors section: each host's own failure; then the hosts stopped because another
+    host sharing their database failed (gate.yml), said as such."""
+    errors = [e for e in errors or [] if isinstance(e, dict)]
+    own, stopped = [], []
+    for error in errors:
+        stop = fleet_stop(error.get("msg"))
+        if stop is None:
+            own.append(error)
+        else:
+            stopped.append((error, stop))
+    lines = ["## Errors", ""]
+    if own:
+        lines += _table(["Host", "Phase", "Task", "Message", "At"], [
+            [e.get("host"), e.get("phase"), e.get("task"), e.get("msg"), format_time(e.get("at"))]
+            for e in own])
+    elif not stopped:
+        lines.append("No errors.")
+    if stopped:
+        failed_hosts = {e.get("host") for e in own}
+        rows = []
+        for error, stop in stopped:
+            because = "%s failed" % _code(stop["host"])
+            if stop["host"] not in failed_hosts:
+                because += " (%s)" % stop["msg"]
+            if stop["others"]:
+                because += ", and %s" % _hosts_text(stop["others"])
+            rows.append([error.get("host"), stop.get("gate"), because, _code(stop["db"]),
+                         format_time(error.get("at"))])
+        lines += ([""] if own else []) + [
+            "Stopped because another host sharing their database failed (the hosts sharing a "
+            "database move together; each was rolled back if it had changed):", ""]
+        lines += _table(["Host", "Stopped", "Because", "Database", "At"], rows)
+    return lines
+
+
+def _fleet_rows(name, host):
+    """Rows of a host's summary for a fleet: where the database phases ran, the batch."""
+    fleet = _fleet(host)
+    if not fleet:
+        return []
+    db_host = db_phases_host(name, host)
+    members = fleet.get("hosts") if isinstance(fleet.get("hosts"), list) else []
+    where = "here" if db_host == name else "on %s" % _code(db_host)
+    return [
+        ["Database phases", "run %s, once for the hosts sharing the database: %s" % (where, _hosts_text(members))],
+        ["Restart batch", _batch_text(fleet)],
+    ]
+
+
+def _no_db_action(name, host):
+    db_host = db_phases_host(name, host) if _fleet(host) else None
+    if db_host and db_host != name:
+        return "none on this host (the database is rolled back once, on %s)" % _code(db_host)
+    return "none"
+
+
 def _render_host(name, host):
     lines = ["## Host `%s` \u2014 %s" % (name, _status_text(host.get("status"))), ""]
     lines += _table(["Item", "Value"], [
@@ -549,7 +742,7 @@ def _render_host(name, host):
         ["Commit before \u2192 after", ("%s \u2192 %s" % (
             _code(host.get("commit_before")), _code(host.get("commit_after"))))],
         ["Version deployed", host.get("deploy_version")],
-    ])
+    ] + _fleet_rows(name, host))
     if host.get("already_live"):
         lines += ["", "> Already at this version: nothing was deployed, restarted or migrated "
                   "(`deploy_force=true` deploys it again)."]
@@ -558,7 +751,7 @@ def _render_host(name, host):
     phases = host.get("phases") or []
     if phases:
         lines += _table(["Phase", "Status", "Started", "Duration (s)"], [
-            [p.get("name"), p.get("status"), format_time(p.get("started_at")),
+            [p.get("name"), _phase_status(name, host, p), format_time(p.get("started_at")),
              "%.2f" % p["duration_s"] if isinstance(p.get("duration_s"), (int, float)) else
              ("not finished" if p.get("status") == "started" else None)]
             for p in phases])
@@ -570,6 +763,10 @@ def _render_host(name, host):
 
     backup = host.get("backup") or {}
     lines += ["", "### Backup", ""]
+    dumped_on = backup.get("dumped_on")
+    if dumped_on and dumped_on != name:
+        lines += ["The database dump of this run is on %s (it runs once per database); this host "
+                  "holds only its code archive." % _code(dumped_on), ""]
     lines += _table(["Item", "Value"], [
         ["Path", (_code(backup.get("path")))],
         ["Size", format_bytes(backup.get("bytes")) if backup.get("bytes") is not None else None],
@@ -642,7 +839,7 @@ def _render_host(name, host):
         ["Performed", rollback.get("performed")],
         ["Run rolled back", rollback.get("run_id")],
         ["Code returned to", _code(rollback.get("to_commit"))],
-        ["Database action", rollback.get("db_strategy") or ("none" if rollback.get("performed") else None)],
+        ["Database action", rollback.get("db_strategy") or (_no_db_action(name, host) if rollback.get("performed") else None)],
         ["Database restored", rollback.get("db_restored")],
         ["Database kept as", _code(rollback.get("kept_database"))],
         ["Alembic downgrade", _alembic_downgrade(rollback.get("alembic"))],
@@ -734,6 +931,12 @@ def render_markdown(record):
     step 11): summary, per host commits, phases, baselines with their verdict, backup,
     migrations, health, smoke tests and rollback; errors; a sign-off table.  A missing
     value is shown as an em dash.
+
+    A run with several hosts gets a "Hosts" overview (each host's status, restart batch,
+    commits, rollback and where its database phases ran).  For hosts sharing a database
+    (``fleet``), each host says which host ran the database phases, and the hosts stopped
+    because another one failed (gate.yml's "Stopped ...: HOST failed (...); the hosts
+    sharing database KEY move together") are listed apart from the failures themselves.
     """
     app = record.get("app") or MISSING
     run_id = record.get("run_id") or MISSING
@@ -775,20 +978,15 @@ def render_markdown(record):
     lines += ["## Summary", ""] + _table(["Item", "Value"], summary) + [""]
 
     hosts = record.get("hosts") or {}
+    if len(hosts) > 1:
+        lines += _hosts_lines(hosts)
     if hosts:
         for name in hosts:
             lines += _render_host(name, hosts[name] or {})
     else:
         lines += ["No host reported any deploy phase.", ""]
 
-    lines += ["## Errors", ""]
-    errors = record.get("errors") or []
-    if errors:
-        lines += _table(["Host", "Phase", "Task", "Message", "At"], [
-            [e.get("host"), e.get("phase"), e.get("task"), e.get("msg"), format_time(e.get("at"))]
-            for e in errors if isinstance(e, dict)])
-    else:
-        lines.append("No errors.")
+    lines += _errors_lines(record.get("errors"))
 
     signoff = record.get("signoff")
     lines += ["", "## Sign-off", ""]
@@ -815,5 +1013,5 @@ __all__ = [
     "JOURNAL_FILE", "RECORD_FILE", "MARKDOWN_FILE",
     "new_record", "new_host", "utc_now", "apply_event", "fold_events", "read_journal",
     "open_phase", "overall_status", "scrub", "secrets_from_vars", "render_json",
-    "render_markdown", "write_atomic",
+    "render_markdown", "write_atomic", "fleet_stop", "db_phases_host",
 ]
