@@ -2,9 +2,11 @@
 # Installs what the demo and the tests need on a Debian 12 machine, as root, from
 # Debian's packages: podman + runc + debootstrap (test hosts), PostgreSQL 15 (the
 # real-server tests), git, rsync (backup_copy_to: host), chromium (the report.html
-# screenshot test), shellcheck (ansible-test sanity), python3-venv. Does nothing for packages already installed.
+# screenshot test), shellcheck (ansible-test sanity), python3-venv, openssh-client (ssh and
+# ssh-keygen: the fleet scenario reaches its containers over SSH). Does nothing for packages
+# already installed.
 set -euo pipefail
-pkgs=(podman runc debootstrap acl git rsync python3-venv postgresql-15 ca-certificates chromium shellcheck)
+pkgs=(podman runc debootstrap acl git rsync python3-venv postgresql-15 ca-certificates chromium shellcheck openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

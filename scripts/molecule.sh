@@ -14,7 +14,7 @@ mkdir -p .cache
 if [ "$#" -gt 0 ]; then
   scenarios=("$@")
 else
-  scenarios=(nextjs fastapi releases django odoo)
+  scenarios=(fleet nextjs fastapi releases django odoo)
 fi
 parallel=${MOLECULE_JOBS:-2}
 

@@ -9,8 +9,12 @@
 #   v3  v2 + releases/v3/             migration 0003 DELETES reconciled payments (on purpose)
 #   v4  v2 + releases/v4/             the WSGI module imports a missing module: the service
 #                                     will not start (on purpose)
-# Branch `main` points at v2 (the last good release); v3 and v4 are reachable from their
-# tags only.
+#   v5  v2 + releases/v5/             additive migration 0003_payment_reference (nullable
+#                                     Payment.provider_reference); the WSGI module refuses
+#                                     to start without LEDGER_PAYMENT_PROVIDER_URL: fails
+#                                     only on a host whose ledger.env lacks it (config drift)
+# Branch `main` points at v2 (the last good release); v3, v4 and v5 are reachable from
+# their tags only.
 #
 # Deterministic (see ../release-repo.sh); re-running replaces OUT_DIR.
 set -euo pipefail
@@ -32,4 +36,8 @@ release v3 "2024-03-11T10:00:00+00:00" "Ledger v3: purge reconciled payments (DE
 from_tag v2
 overlay "$HERE/releases/v4"
 release v4 "2024-04-08T10:00:00+00:00" "Ledger v4: settings split (DELIBERATELY BROKEN WSGI import: the service will not start)"
-repo_finish "$1" v1 v2 v3 v4
+# v5 starts again from v2 (appended last: the hashes of v1..v4 do not change).
+from_tag v2
+overlay "$HERE/releases/v5"
+release v5 "2024-05-06T10:00:00+00:00" "Ledger v5: Payment.provider_reference (migration 0003, additive); needs LEDGER_PAYMENT_PROVIDER_URL"
+repo_finish "$1" v1 v2 v3 v4 v5
