@@ -42,7 +42,8 @@ molecule: venv images
 test: lint sanity unit molecule
 
 bench: venv
-	$(VENV)/bin/python bench/callback_overhead.py
+	@bash testhost/build-images.sh
+	. testhost/podman-env.sh && nice -n 19 $(VENV)/bin/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .cache deploy-logs examples/ledger/.build

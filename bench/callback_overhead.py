@@ -60,31 +60,37 @@ def run(work, callback, index):
     return time.monotonic() - start
 
 
+def measure(rounds=5, tasks=500):
+    """Run the alternating rounds; returns {False: [off times], True: [on times]}."""
+    work = tempfile.mkdtemp(prefix="gd-bench-callback-")
+    try:
+        with open(os.path.join(work, "play.yml"), "w", encoding="utf-8") as handle:
+            handle.write(playbook(tasks))
+        with open(os.path.join(work, "ansible.cfg"), "w", encoding="utf-8") as handle:
+            handle.write("[defaults]\n")
+        run(work, False, -1)  # warm the caches
+        times = {False: [], True: []}
+        for index in range(rounds):
+            for callback in (False, True) if index % 2 == 0 else (True, False):
+                times[callback].append(run(work, callback, index))
+        return times
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--tasks", type=int, default=500)
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="gd-bench-callback-")
-    try:
-        with open(os.path.join(work, "play.yml"), "w", encoding="utf-8") as handle:
-            handle.write(playbook(args.tasks))
-        with open(os.path.join(work, "ansible.cfg"), "w", encoding="utf-8") as handle:
-            handle.write("[defaults]\n")
-        run(work, False, -1)  # warm the caches
-        times = {False: [], True: []}
-        for index in range(args.rounds):
-            for callback in (False, True) if index % 2 == 0 else (True, False):
-                times[callback].append(run(work, callback, index))
-        off, on = statistics.median(times[False]), statistics.median(times[True])
-        print("callback overhead: %d tasks, %d rounds each, local connection" % (args.tasks, args.rounds))
-        print("| variant | median (s) | runs (s) |")
-        print("|---|---|---|")
-        for label, key in (("deploy_log off", False), ("deploy_log on", True)):
-            print("| %s | %.2f | %s |" % (label, statistics.median(times[key]), ", ".join("%.2f" % t for t in times[key])))
-        print("ratio on/off: %.3f (target <= 1.05)" % (on / off))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    times = measure(args.rounds, args.tasks)
+    off, on = statistics.median(times[False]), statistics.median(times[True])
+    print("callback overhead: %d tasks, %d rounds each, local connection" % (args.tasks, args.rounds))
+    print("| variant | median (s) | runs (s) |")
+    print("|---|---|---|")
+    for label, key in (("deploy_log off", False), ("deploy_log on", True)):
+        print("| %s | %.2f | %s |" % (label, statistics.median(times[key]), ", ".join("%.2f" % t for t in times[key])))
+    print("ratio on/off: %.3f (target <= 1.05)" % (on / off))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,12 @@
 #   v2  v1 + releases/v2/             17.0.1.0.9: column guard_locked (migration keeps all rows)
 #   v3  v2 + releases/v3/             17.0.1.1.0: audit table, and a scheduled action that
 #                                     logs an ERROR + Traceback at every start (on purpose)
-# Branch `main` points at v2 (the last good release); v3 is reachable from tag v3 only.
+#   v4  v2 + releases/v4/             17.0.1.1.1: a health check (health/*.sql) that fails:
+#                                     /web/health answers 500 (on purpose)
+#   v5  v2 + releases/v5/             17.0.1.1.2: a health check that never returns:
+#                                     /web/health accepts and does not answer (on purpose)
+# Branch `main` points at v2 (the last good release); v3, v4 and v5 are reachable from
+# their tags only (v4 and v5 start from v2, not v3).
 #
 # Deterministic (see ../release-repo.sh); re-running replaces OUT_DIR.
 set -euo pipefail
@@ -27,4 +32,10 @@ release v2 "2024-02-12T10:00:00+00:00" "payment_guard 17.0.1.0.9: lock reconcile
 detach
 overlay "$HERE/releases/v3"
 release v3 "2024-03-11T10:00:00+00:00" "payment_guard 17.0.1.1.0: audit table; nightly check (DELIBERATELY BROKEN scheduled action, rollback demo)"
-repo_finish "$1" v1 v2 v3
+from_tag v2
+overlay "$HERE/releases/v4"
+release v4 "2024-04-08T10:00:00+00:00" "payment_guard 17.0.1.1.1: readiness health check (DELIBERATELY BROKEN: /web/health answers 500)"
+from_tag v2
+overlay "$HERE/releases/v5"
+release v5 "2024-05-13T10:00:00+00:00" "payment_guard 17.0.1.1.2: readiness health check (DELIBERATELY BROKEN: /web/health never answers)"
+repo_finish "$1" v1 v2 v3 v4 v5

@@ -179,6 +179,16 @@ def error_message(result, unreachable=False):
     return msg
 
 
+def unreachable_msg(record, host):
+    """Why a host that became unreachable has no final status, and how to finish it."""
+    phase = open_phase(record, host)
+    run_id = (record.get("links") or {}).get("rolls_back") or record.get("run_id")
+    return ("the host became unreachable%s and left the run: it was neither finished nor rolled back, "
+            "and its deploy lock is left behind. Once it is reachable, roll it back: "
+            "ansible-playbook playbooks/rollback.yml --limit %s -e rollback_run_id=%s -e deploy_force_unlock=true"
+            % (" in phase %s" % phase if phase else "", host, run_id))
+
+
 def runner_artifacts_dir():
     """<artifacts>/<ident>/guarded-deploy when ansible-runner (so AWX / Automation
     Controller) runs the playbook: it names its artifact directory in AWX_ISOLATED_DATA_DIR."""
@@ -486,7 +496,8 @@ class CallbackModule(CallbackBase):
                     "error": {
                         "task": None,
                         "phase": open_phase(self.record, host),
-                        "msg": unfinished_msg,
+                        "msg": unreachable_msg(self.record, host) if host in (getattr(stats, "dark", None) or {})
+                        else unfinished_msg,
                     },
                 })
         status = overall_status(self.record)

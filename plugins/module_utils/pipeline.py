@@ -28,4 +28,5 @@ PHASES = (
 PHASE_STATUSES = ("started", "ok", "failed", "skipped")
 
 # Status of a host, and of the whole run (run.json ``status``).
-HOST_STATUSES = ("running", "succeeded", "failed", "rolled_back")
+# rollback_failed: the deploy failed and so did its automatic rollback (host state unknown).
+HOST_STATUSES = ("running", "succeeded", "failed", "rolled_back", "rollback_failed")

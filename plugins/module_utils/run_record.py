@@ -337,11 +337,13 @@ def read_journal(path):
 def overall_status(record):
     """The run status derived from its hosts.
 
-    ``failed`` if any host failed (or there are errors and no host record at all), else
-    ``rolled_back`` if any host rolled back, else ``succeeded`` if every host succeeded,
-    else ``running``.
+    ``rollback_failed`` if any host's rollback failed, else ``failed`` if any host failed
+    (or there are errors and no host record at all), else ``rolled_back`` if any host
+    rolled back, else ``succeeded`` if every host succeeded, else ``running``.
     """
     statuses = [h.get("status") for h in (record.get("hosts") or {}).values()]
+    if "rollback_failed" in statuses:
+        return "rollback_failed"
     if "failed" in statuses or (record.get("errors") and not statuses):
         return "failed"
     if "rolled_back" in statuses:
@@ -605,6 +607,8 @@ def _is_true(value):
 
 def _rolled_back_text(host):
     rollback = (host or {}).get("rollback") or {}
+    if (host or {}).get("status") == "rollback_failed":
+        return "ROLLBACK FAILED"
     if not _is_true(rollback.get("performed")):
         return "no"
     return "yes, database restored" if _is_true(rollback.get("db_restored")) else "yes"

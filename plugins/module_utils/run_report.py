@@ -40,6 +40,7 @@ RUN_COLOURS = {
     "succeeded": "#2f9e44",
     "rolled_back": "#f08c00",
     "failed": "#e03131",
+    "rollback_failed": "#c92a2a",
     "running": "#868e96",
 }
 

@@ -74,10 +74,13 @@ options:
   host_status:
     description:
       - Final (or current) status of the host in this run. The run's status is derived
-        from its hosts at the end of the playbook (any C(failed) makes the run C(failed),
-        else any C(rolled_back) makes it C(rolled_back)).
+        from its hosts at the end of the playbook (any C(rollback_failed) makes the run
+        C(rollback_failed), else any C(failed) makes it C(failed), else any C(rolled_back)
+        makes it C(rolled_back)).
+      - C(rollback_failed) is a host whose deploy failed and whose automatic rollback
+        failed too, so its state is unknown.
     type: str
-    choices: [running, succeeded, failed, rolled_back]
+    choices: [running, succeeded, failed, rolled_back, rollback_failed]
   error:
     description:
       - An error to list in the record, as a dict with C(task) (str, the name of the task

@@ -113,3 +113,59 @@ def test_log_lines_have_odoo_format(odoo_bin, tmp_path):
     pattern = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ (INFO|ERROR) prod [\w.]+: .+$"
     assert all(re.match(pattern, line) for line in lines), lines
     assert " ERROR prod odoo.addons.base.models.ir_cron: Call from cron X failed" in lines[1]
+
+
+class FakeConnection:
+    """A psycopg2 connection whose cursor fails every statement containing ``fail``."""
+
+    def __init__(self, error):
+        self.error = error
+        self.readonly = None
+        self.closed = False
+
+    def set_session(self, readonly):
+        self.readonly = readonly
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def cursor(self):
+        connection = self
+
+        class Cursor(FakeCursor):
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def execute(self, sql, params=None):
+                if "fail" in sql:
+                    raise connection.error('column "guard_reviewed_by" does not exist\nLINE 1: ...')
+                super().execute(sql, params)
+
+        return Cursor()
+
+    def close(self):
+        self.closed = True
+
+
+def test_health_checks_pass_or_name_the_failing_check(odoo_bin, tmp_path, monkeypatch):
+    ok, bad = tmp_path / "a_ok.sql", tmp_path / "b_bad.sql"
+    ok.write_text("SELECT 1;")
+    bad.write_text("SELECT fail;")
+    connections = []
+
+    def connect(conf):
+        connections.append(FakeConnection(odoo_bin.psycopg2.Error))
+        return connections[-1]
+
+    monkeypatch.setattr(odoo_bin, "connect", connect)
+    assert odoo_bin.run_health_checks({}, [str(ok)]) == ""
+    assert odoo_bin.run_health_checks({}, [str(ok), str(bad)]) == \
+        'health check b_bad.sql failed: column "guard_reviewed_by" does not exist'
+    assert all(c.readonly and c.closed for c in connections)
+    assert odoo_bin.run_health_checks({}, []) == ""

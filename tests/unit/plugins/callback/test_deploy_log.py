@@ -212,6 +212,25 @@ def test_unrelated_failure_becomes_an_error_in_the_current_phase(tmp_path):
         in markdown
 
 
+def test_a_host_that_became_unreachable_is_finished_with_how_to_roll_it_back(tmp_path):
+    callback = make_callback(announce=False)
+    callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
+    for host in ("app1", "app2"):
+        callback.v2_runner_on_ok(result(event(host=host, phase="migrate", phase_status="started"), host=host))
+    callback.v2_runner_on_unreachable(result({"msg": "Failed to connect to the host via ssh", "unreachable": True},
+                                             task="Read the uptime"))
+    callback.v2_playbook_on_stats(MagicMock(failures={"app2": 1}, dark={"app1": 1}))
+    record = run_json(str(tmp_path / "r1"))
+    assert record["status"] == "failed"
+    app1 = [e for e in record["errors"] if e["host"] == "app1"]
+    assert [e["phase"] for e in app1] == ["migrate", "migrate"]
+    assert app1[0]["msg"] == "Failed to connect to the host via ssh"
+    assert app1[1]["msg"].startswith("the host became unreachable in phase migrate and left the run")
+    assert "playbooks/rollback.yml --limit app1 -e rollback_run_id=r1 -e deploy_force_unlock=true" in app1[1]["msg"]
+    app2 = [e for e in record["errors"] if e["host"] == "app2"]
+    assert app2[0]["msg"] == "the playbook ended before this host reported a final status"
+
+
 def test_failed_deploy_event_still_journals_its_event(tmp_path):
     callback = make_callback()
     callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))

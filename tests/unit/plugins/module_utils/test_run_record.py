@@ -158,6 +158,8 @@ def _record(*statuses, errors=()):
     ((), (), "running"),
     ((), ({"msg": "unreachable"},), "failed"),
     (("succeeded",), ({"msg": "rescued error"},), "succeeded"),
+    (("failed", "rollback_failed", "rolled_back"), (), "rollback_failed"),
+    (("rolled_back", "rollback_failed"), (), "rollback_failed"),
 ])
 def test_overall_status(statuses, errors, expected):
     assert rr.overall_status(_record(*statuses, errors=errors)) == expected
