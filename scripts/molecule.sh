@@ -14,7 +14,7 @@ mkdir -p .cache
 if [ "$#" -gt 0 ]; then
   scenarios=("$@")
 else
-  scenarios=(fleet nextjs fastapi releases django odoo)
+  scenarios=(django nextjs releases odoo fastapi fleet)
 fi
 parallel=${MOLECULE_JOBS:-2}
 
