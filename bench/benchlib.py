@@ -72,24 +72,27 @@ def sh(argv, check=True, capture=True, stdin=None, timeout=None):
 class Container:
     """One test-host container named guarded-bench-<suffix>, reached over SSH."""
 
-    def __init__(self, suffix, work):
+    def __init__(self, suffix, work, network=None, ip=None, key=None):
         self.name = "guarded-bench-" + suffix
         self.work = work
-        self.key = os.path.join(work, "ssh_key")
-        self.ip = None
+        self.key = key or os.path.join(work, "ssh_key")
+        self.network = network  # a podman network of the benchmark, with a static ip
+        self.ip = ip
 
     def start(self):
         """(Re)create the container (only ever one named guarded-bench-*), wait for
         systemd, install an SSH key and start sshd."""
         sh(["podman", "rm", "-f", self.name], check=False)
+        place = ["--network", self.network, "--ip", self.ip] if self.network else []
         sh(["podman", "run", "-d", "--name", self.name, "--hostname", self.name,
-            "--systemd=always", IMAGE])
+            "--systemd=always"] + place + [IMAGE])
         for dummy in range(90):
             state = sh(["podman", "exec", self.name, "systemctl", "is-system-running"], check=False).stdout.strip()
             if state in ("running", "degraded"):
                 break
             time.sleep(1)
-        self.ip = sh(["podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", self.name]).stdout.strip()
+        if not self.network:
+            self.ip = sh(["podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", self.name]).stdout.strip()
         if not os.path.exists(self.key):
             sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", self.name, "-f", self.key])
         with open(self.key + ".pub", encoding="utf-8") as handle:
@@ -142,10 +145,11 @@ class Container:
         return path
 
 
-def ansible_env(work):
+def ansible_env(work, more=None):
     """Environment of the benchmarked ansible-playbook runs: the repo's collection, the
-    deploy_log callback, SSH pipelining, run records under <work>/deploy-logs."""
+    deploy_log callback, SSH pipelining, run records under <work>/deploy-logs (plus `more`)."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith("ANSIBLE_"))
+    env.update(more or {})
     env.update(ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
                ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                ANSIBLE_CALLBACKS_ENABLED="guarded.deploy.deploy_log",
@@ -156,15 +160,18 @@ def ansible_env(work):
     return env
 
 
-def playbook(work, inventory, path, extra=(), check=True, label=""):
-    """Run ansible-playbook; returns (wall seconds, run.json dict or None, rc)."""
+def playbook(work, inventory, path, extra=(), check=True, label="", limit=None, env=None):
+    """Run ansible-playbook (--limit limit, with the variables env added to its
+    environment); returns (wall seconds, run.json dict or None, rc)."""
     argv = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, os.path.join(REPO, path)]
+    if limit:
+        argv += ["--limit", limit]
     for item in extra:
         argv += ["-e", item]
     output = os.path.join(work, "ansible-%s-%d.log" % (label or "run", int(time.time() * 1000)))
     start = time.monotonic()
     with open(output, "w", encoding="utf-8") as handle:
-        result = subprocess.run(argv, cwd=REPO, env=ansible_env(work), stdout=handle, stderr=subprocess.STDOUT,
+        result = subprocess.run(argv, cwd=REPO, env=ansible_env(work, env), stdout=handle, stderr=subprocess.STDOUT,
                                 check=False)
     wall = time.monotonic() - start
     if check and result.returncode != 0:

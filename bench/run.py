@@ -3,12 +3,14 @@
 tables, one summary table of ratios with the raw medians side by side.
 
 Settings (environment):
-  BENCH_ONLY             comma list of callback,host (default: both)
+  BENCH_ONLY             comma list of callback,baseline,host,scale (default: all four)
   BENCH_REPEAT           repeats of the host cycle (default 3)
   BENCH_DB_MB            padding of the Ledger database in MiB (default 200)
   BENCH_TABLES           padding tables (default 40)
   BENCH_CALLBACK_ROUNDS  rounds of the callback benchmark (default 5)
   BENCH_CALLBACK_TASKS   tasks of its playbook (default 500)
+  BENCH_PAYMENT_ROWS     account_payment rows of the baseline benchmark (default 1000000)
+  BENCH_BASELINE_ROUNDS  captures of the baseline benchmark (default 3)
   BENCH_KEEP             non-empty: keep the guarded-bench-ledger container and work dir
 
 Asserts nothing: a benchmark measures.
@@ -21,9 +23,11 @@ import platform
 import subprocess
 import time
 
+import baseline_bench
 import benchlib as B
 import callback_overhead
 import host_bench
+import scale_bench
 
 
 def machine():
@@ -42,7 +46,7 @@ def machine():
 
 
 def main():
-    only = [item.strip() for item in os.environ.get("BENCH_ONLY", "callback,host").split(",") if item.strip()]
+    only = [item.strip() for item in os.environ.get("BENCH_ONLY", "callback,baseline,host,scale").split(",") if item.strip()]
     print("# guarded.deploy benchmarks, %s\n" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     print("Machine: %s\n" % machine())
     summary = []
@@ -57,16 +61,19 @@ def main():
                        ("deploy_log on", B.fmt(on), ", ".join(B.fmt(t) for t in times[True]))]))
         print()
         summary.append(("callback on / off, %d tasks (5)" % tasks, on, off, "<= 1.05"))
+    if "baseline" in only:
+        summary += baseline_bench.measure()
     if "host" in only:
         cycle, settings = host_bench.measure()
         print("PostgreSQL %s in the container\n" % settings["postgresql"])
         summary += host_bench.report(cycle, settings)
+    if "scale" in only:
+        summary += scale_bench.measure()
     print("## Summary: ratios and raw medians\n")
     rows = []
     for label, value, base, target in summary:
         rows.append((label, B.fmt(value), B.fmt(base), B.fmt(B.ratio(value, base), 3), target))
     print(B.table(["bench", "median A", "median B", "ratio A/B", "target"], rows))
-    print("\nNot written: (4) baseline capture on a 1M-row account_payment, (6) scale over 1/2/4 hosts.")
 
 
 if __name__ == "__main__":
