@@ -6,7 +6,7 @@
 # ssh-keygen: the fleet scenario reaches its containers over SSH). Does nothing for packages
 # already installed.
 set -euo pipefail
-pkgs=(podman runc debootstrap acl git rsync python3-venv postgresql-15 ca-certificates chromium shellcheck openssh-client)
+pkgs=(podman runc debootstrap acl git rsync python3-venv postgresql-15 ca-certificates chromium shellcheck openssh-client procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
