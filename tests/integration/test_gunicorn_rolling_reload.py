@@ -106,6 +106,8 @@ class Server:
         return self.log.read()
 
     def stop(self):
+        # A worker still in the gated import would hold the shutdown for graceful_timeout.
+        (self.app_dir / "gate").touch()
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=30)
