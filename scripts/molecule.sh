@@ -14,7 +14,7 @@ mkdir -p .cache
 if [ "$#" -gt 0 ]; then
   scenarios=("$@")
 else
-  scenarios=(django nextjs releases odoo fastapi fleet)
+  scenarios=(odoo nextjs django releases fastapi fleet)
 fi
 parallel=${MOLECULE_JOBS:-2}
 
