@@ -3,8 +3,8 @@
 # Debian's packages: podman + runc + debootstrap (test hosts), PostgreSQL 15 (the
 # real-server tests), git, rsync (backup_copy_to: host), chromium (the report.html
 # screenshot test), shellcheck (ansible-test sanity), python3-venv, openssh-client (ssh and
-# ssh-keygen: the fleet scenario reaches its containers over SSH). Does nothing for packages
-# already installed.
+# ssh-keygen: the fleet scenario reaches its containers over SSH), procps (pgrep: the
+# rolling-reload test of the Ledger unit). Does nothing for packages already installed.
 set -euo pipefail
 pkgs=(podman runc debootstrap acl git rsync python3-venv postgresql-15 ca-certificates chromium shellcheck openssh-client procps)
 missing=()

@@ -13,8 +13,8 @@
 # Signals are sent one at a time, each after the master has acted on the previous one,
 # because the master may handle two quick signals of the same kind as one.
 # Exit status 0 once only new workers are left; 1, with a message on stderr, when the
-# master is gone or a step takes longer than TIMEOUT_SECONDS (default 120): then the new
-# workers, if any, keep running beside the old ones and nothing is stopped.
+# master is gone or the whole reload takes longer than TIMEOUT_SECONDS (default 120): then
+# the new workers, if any, keep running beside the old ones and nothing more is stopped.
 # Unlike HUP it does not re-read gunicorn's settings or reopen its log files: use
 # `systemctl restart` (or `systemctl kill -s HUP`) after changing them. It suits an app
 # updated in place (the unit's WorkingDirectory is the checkout); new workers inherit the
@@ -23,6 +23,7 @@ set -u
 main=${1:?usage: gunicorn-rolling-reload.sh MAINPID [READY_DIR] [TIMEOUT_SECONDS]}
 ready_dir=${2:-${RUNTIME_DIRECTORY:-/run/ledger}}
 timeout=${3:-120}
+deadline=$(($(date +%s) + timeout))
 
 fail() {
   echo "gunicorn-rolling-reload: $*" >&2
@@ -42,11 +43,11 @@ inline() {
   printf '%s\n' "$1" | paste -sd ' ' -
 }
 
-# wait_for DESCRIPTION COMMAND...: run COMMAND every 0.2 s until it succeeds.
+# wait_for DESCRIPTION COMMAND...: run COMMAND every 0.2 s until it succeeds, at the latest
+# TIMEOUT_SECONDS after the script started.
 wait_for() {
   what=$1
   shift
-  deadline=$(($(date +%s) + timeout))
   until "$@"; do
     kill -0 "$main" 2>/dev/null || fail "the gunicorn master $main exited while waiting for $what"
     [ "$(date +%s)" -lt "$deadline" ] || fail "timed out after $timeout s waiting for $what"
