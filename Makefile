@@ -1,6 +1,7 @@
 # guarded.deploy — developer entry points. Run as root on Debian 12.
 #   make demo   build what is needed, deploy the Ledger demo v1 -> v2 -> v3 (rolled back)
-#   make test   lint + ansible-test sanity + unit + real PostgreSQL + molecule on real systemd containers
+#   make test   lint + ansible-test sanity + unit + real PostgreSQL + molecule on real systemd containers,
+#               then each stage's and each scenario's duration (scripts/test.sh)
 #   make bench  benchmarks (bench/README.md): ratios and raw medians, no assertions
 SHELL := /bin/bash
 VENV := .venv
@@ -39,7 +40,8 @@ unit: venv
 molecule: venv images
 	@bash scripts/molecule.sh
 
-test: lint sanity unit molecule
+test: venv images
+	@bash scripts/test.sh
 
 bench: venv
 	@bash testhost/build-images.sh

@@ -3,7 +3,7 @@
 tables, one summary table of ratios with the raw medians side by side.
 
 Settings (environment):
-  BENCH_ONLY             comma list of callback,baseline,host,scale (default: all four)
+  BENCH_ONLY             comma list of callback,baseline,host,scale,strategy (default: all five)
   BENCH_REPEAT           repeats of the host cycle (default 3)
   BENCH_DB_MB            padding of the Ledger database in MiB (default 200)
   BENCH_TABLES           padding tables (default 40)
@@ -11,6 +11,7 @@ Settings (environment):
   BENCH_CALLBACK_TASKS   tasks of its playbook (default 500)
   BENCH_PAYMENT_ROWS     account_payment rows of the baseline benchmark (default 1000000)
   BENCH_BASELINE_ROUNDS  captures of the baseline benchmark (default 3)
+  BENCH_STRATEGY_REPEAT  repeats of the four connection + strategy variants (default 2)
   BENCH_KEEP             non-empty: keep the guarded-bench-ledger container and work dir
 
 Asserts nothing: a benchmark measures.
@@ -28,6 +29,7 @@ import benchlib as B
 import callback_overhead
 import host_bench
 import scale_bench
+import strategy_bench
 
 
 def machine():
@@ -46,7 +48,7 @@ def machine():
 
 
 def main():
-    only = [item.strip() for item in os.environ.get("BENCH_ONLY", "callback,baseline,host,scale").split(",") if item.strip()]
+    only = [item.strip() for item in os.environ.get("BENCH_ONLY", "callback,baseline,host,scale,strategy").split(",") if item.strip()]
     print("# guarded.deploy benchmarks, %s\n" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     print("Machine: %s\n" % machine())
     summary = []
@@ -69,6 +71,8 @@ def main():
         summary += host_bench.report(cycle, settings)
     if "scale" in only:
         summary += scale_bench.measure()
+    if "strategy" in only:
+        summary += strategy_bench.measure()
     print("## Summary: ratios and raw medians\n")
     rows = []
     for label, value, base, target in summary:
