@@ -2,9 +2,9 @@
 # Runs the molecule scenarios (`molecule test -s NAME`), MOLECULE_JOBS (default 2) at a
 # time: each scenario has its own containers and podman network, and most of their time
 # is spent waiting on the containers, so two overlap well on two cores. Each writes
-# .cache/molecule-NAME.log; a failed one prints the end of its log. With GD_MOLECULE_TIMES
-# set (scripts/test.sh sets it), each appends "<name> <seconds> <passed|FAILED>" to that
-# file. Exit status: 0 when every scenario passed.
+# .cache/molecule-NAME.log (each line stamped HH:MM:SS) and says how long each molecule
+# action took; a failed one prints the end of its log. Exit status: 0 when every scenario
+# passed.
 #   bash scripts/molecule.sh [NAME ...]      (default: every scenario, longest first)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,17 +19,29 @@ else
 fi
 parallel=${MOLECULE_JOBS:-2}
 
+# Each log line gets the wall-clock time it was written (HH:MM:SS).
+stamp() { awk '{ print strftime("%H:%M:%S"), $0; fflush() }'; }
+
+# "create 12, prepare 61, ..." from a stamped log: seconds between molecule's
+# "<scenario> ➜ <action>: Executing" and its "Executed" line.
+actions() {
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
+    function secs(t,  p) { split(t, p, ":"); return p[1] * 3600 + p[2] * 60 + p[3] }
+    / ➜ [a-z_]+: Executing/ { a = $0; sub(/.* ➜ /, "", a); sub(/:.*/, "", a); t0 = secs($1) }
+    / ➜ [a-z_]+: Executed/ && t0 != "" { d = secs($1) - t0; if (d < 0) d += 86400
+      out = out (out == "" ? "" : ", ") a " " d; t0 = "" }
+    END { print out }'
+}
+
 run_one() {
   local name=$1 log=.cache/molecule-$1.log start
   start=$(date +%s)
   echo "molecule $name: started (log: $log)"
-  if molecule test -s "$name" > "$log" 2>&1; then
-    echo "molecule $name: passed in $(( $(date +%s) - start )) s"
-    [ -z "${GD_MOLECULE_TIMES:-}" ] || echo "$name $(( $(date +%s) - start )) passed" >> "$GD_MOLECULE_TIMES"
+  if molecule test -s "$name" 2>&1 | stamp > "$log"; then
+    echo "molecule $name: passed in $(( $(date +%s) - start )) s ($(actions "$log"))"
   else
-    echo "molecule $name: FAILED after $(( $(date +%s) - start )) s; end of $log:"
+    echo "molecule $name: FAILED after $(( $(date +%s) - start )) s ($(actions "$log")); end of $log:"
     tail -n 80 "$log" | sed "s/^/  [$name] /"
-    [ -z "${GD_MOLECULE_TIMES:-}" ] || echo "$name $(( $(date +%s) - start )) FAILED" >> "$GD_MOLECULE_TIMES"
     return 1
   fi
 }
