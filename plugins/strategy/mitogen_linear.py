@@ -36,7 +36,8 @@ description:
     C(ansible.cfg) in use).
   - ansible-core 2.19 prints a deprecation warning for every strategy plugin outside
     C(ansible.builtin), this one included; it announces no change of behaviour.
-author: guarded.deploy maintainers
+author:
+  - guarded.deploy maintainers (@guarded)
 """
 
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
