@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -143,6 +144,15 @@ class Container:
                 "          ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n"
                 % (group, self.name, self.ip, self.key))
         return path
+
+
+def cleanup(host, work):
+    """Remove the benchmark's container and work directory, or keep both (BENCH_KEEP)."""
+    if os.environ.get("BENCH_KEEP"):
+        log("kept %s and %s" % (host.name, work))
+    else:
+        host.remove()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def ansible_env(work, more=None):

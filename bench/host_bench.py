@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 
@@ -300,11 +299,7 @@ def measure():
             cycle.once()
         return cycle, settings
     finally:
-        if os.environ.get("BENCH_KEEP"):
-            B.log("kept %s and %s" % (host.name, work))
-        else:
-            host.remove()
-            shutil.rmtree(work, ignore_errors=True)
+        B.cleanup(host, work)
 
 
 def main():

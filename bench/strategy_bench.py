@@ -11,7 +11,6 @@ Settings: BENCH_STRATEGY_REPEAT (default 2) repeats of the four variants. Also r
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 
 import benchlib as B
@@ -58,11 +57,7 @@ def measure():
                                                    ["rollback_restore_db=true"], label="rollback", env=env)
                 times[(connection, strategy)]["rollback"].append(wall)
     finally:
-        if os.environ.get("BENCH_KEEP"):
-            B.log("kept %s and %s" % (host.name, work))
-        else:
-            host.remove()
-            shutil.rmtree(work, ignore_errors=True)
+        B.cleanup(host, work)
     print("## Strategy and connection (8): deploy v1->v2, then rollback.yml (code + database), %d repeats\n"
           % repeat)
     rows = []
