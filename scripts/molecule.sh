@@ -15,7 +15,7 @@ mkdir -p .cache
 if [ "$#" -gt 0 ]; then
   scenarios=("$@")
 else
-  scenarios=(odoo nextjs django releases fastapi fleet)
+  scenarios=(nextjs odoo django releases fleet fastapi)
 fi
 parallel=${MOLECULE_JOBS:-2}
 

@@ -18,8 +18,8 @@ export ANSIBLE_COLLECTIONS_PATH="$root/collections"
 if [ "$#" -gt 0 ]; then
   jobs_todo=("$@")
 else
-  jobs_todo=(molecule:odoo molecule:nextjs molecule:django molecule:releases molecule:fastapi
-             unit molecule:fleet sanity lint)
+  jobs_todo=(molecule:nextjs molecule:odoo molecule:django molecule:releases molecule:fleet
+             unit molecule:fastapi sanity lint)
 fi
 slots=${TEST_JOBS:-2}
 results=.cache/test-results.tsv
