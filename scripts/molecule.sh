@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the molecule scenarios (`molecule test -s NAME`), MOLECULE_JOBS (default 2) at a
-# time: each scenario has its own containers and podman network, and most of their time
-# is spent waiting on the containers, so two overlap well on two cores. Each writes
+# time: each scenario has its own containers and podman network; two at a time keep the
+# two cores busy (docs/PERFORMANCE.md, "make test"). Each writes
 # .cache/molecule-NAME.log (each line stamped HH:MM:SS) and says how long each molecule
 # action took; a failed one prints the end of its log. Exit status: 0 when every scenario
 # passed.
