@@ -16,9 +16,10 @@ description:
     C(requirements.txt)), reachable by its FQCN so that no C(strategy_plugins) path into
     a virtual environment has to be written in C(ansible.cfg).
   - Mitogen keeps one Python interpreter per host and runs modules in it, instead of
-    copying and starting each module; a forced re-deploy of the demo went from 97.7 s to
-    52.4 s (C(docs/PERFORMANCE.md)). Task order, results and the run record are the same
-    as with C(ansible.builtin.linear).
+    copying and starting each module. Over the podman connection it halved a deploy of the
+    demo (101 s to 50 s); over SSH with pipelining it made no measurable difference
+    (C(docs/PERFORMANCE.md), benchmark 8). Task order, results and the run record are the
+    same as with C(ansible.builtin.linear).
   - Mitogen takes over the connections named by their short names C(ssh), C(podman),
     C(docker), C(buildah), C(kubectl), C(jail), C(lxc), C(lxd), C(machinectl) and
     C(setns) (so write C(ansible_connection=podman), not C(containers.podman.podman)); any
