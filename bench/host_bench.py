@@ -30,7 +30,6 @@ Prints Markdown tables of medians and ratios; asserts nothing.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 
