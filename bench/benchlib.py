@@ -128,21 +128,25 @@ class Container:
         """Remove the container (it was created by this benchmark)."""
         sh(["podman", "rm", "-f", self.name], check=False)
 
-    def inventory(self, group="django"):
-        """Write an inventory for this container next to the demo group_vars; returns its path."""
-        directory = os.path.join(self.work, "inventory")
+    def inventory(self, group="django", connection="ssh"):
+        """Write an inventory for this container next to the demo group_vars; returns its path.
+        connection: ssh (root, the benchmark's key; how production hosts are reached) or
+        podman (`podman exec`, how the molecule scenarios and the demo reach their hosts)."""
+        directory = os.path.join(self.work, "inventory" if connection == "ssh" else "inventory-" + connection)
         os.makedirs(directory, exist_ok=True)
         link = os.path.join(directory, "group_vars")
         if not os.path.exists(link):
             os.symlink(os.path.join(REPO, "inventories", "demo", "group_vars"), link)
+        if connection == "ssh":
+            host_vars = ("          ansible_connection: ssh\n          ansible_host: %s\n          ansible_user: root\n"
+                         "          ansible_ssh_private_key_file: %s\n"
+                         "          ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n"
+                         % (self.ip, self.key))
+        else:
+            host_vars = "          ansible_connection: %s\n          ansible_host: %s\n" % (connection, self.name)
         path = os.path.join(directory, "hosts.yml")
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(
-                "all:\n  children:\n    %s:\n      hosts:\n        %s:\n"
-                "          ansible_connection: ssh\n          ansible_host: %s\n          ansible_user: root\n"
-                "          ansible_ssh_private_key_file: %s\n"
-                "          ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n"
-                % (group, self.name, self.ip, self.key))
+            handle.write("all:\n  children:\n    %s:\n      hosts:\n        %s:\n%s" % (group, self.name, host_vars))
         return path
 
 

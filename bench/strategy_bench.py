@@ -10,27 +10,12 @@ Settings: BENCH_STRATEGY_REPEAT (default 2) repeats of the four variants. Also r
 
 from __future__ import annotations
 
-import os
 import tempfile
 
 import benchlib as B
 
 STRATEGIES = {"linear": "linear", "mitogen": "guarded.deploy.mitogen_linear"}
 VARIANTS = [("podman", "linear"), ("podman", "mitogen"), ("ssh", "linear"), ("ssh", "mitogen")]
-
-
-def podman_inventory(host):
-    """An inventory reaching the container through `podman exec` (the molecule scenarios' way)."""
-    directory = os.path.join(host.work, "inventory-podman")
-    os.makedirs(directory, exist_ok=True)
-    link = os.path.join(directory, "group_vars")
-    if not os.path.exists(link):
-        os.symlink(os.path.join(B.REPO, "inventories", "demo", "group_vars"), link)
-    path = os.path.join(directory, "hosts.yml")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("all:\n  children:\n    django:\n      hosts:\n        %s:\n"
-                     "          ansible_connection: podman\n          ansible_host: %s\n" % (host.name, host.name))
-    return path
 
 
 def measure():
@@ -43,7 +28,7 @@ def measure():
     try:
         B.log("strategy: starting %s" % host.name)
         host.start()
-        inventories = {"ssh": host.inventory(), "podman": podman_inventory(host)}
+        inventories = dict((connection, host.inventory(connection=connection)) for connection in ("ssh", "podman"))
         B.log("strategy: provisioning Ledger v1")
         B.playbook(work, inventories["ssh"], "examples/ledger/provision.yml", label="provision")
         for index in range(repeat):

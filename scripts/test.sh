@@ -2,51 +2,68 @@
 # `make test`: ansible-lint, ansible-test sanity, pytest and each molecule scenario, as jobs
 # of one pool of TEST_JOBS slots (default 2, the cores of the CI machine), longest first,
 # so the single-threaded checks run beside the scenarios instead of before them. Each job
-# writes .cache/test-<job>.log (a scenario: .cache/molecule-<name>.log); a failed job prints
-# the end of its log, and no new job starts after a failure (TEST_KEEP_GOING=1 runs them
-# all). At the end: a table of each job's duration in seconds, longest first, and the
-# total; kept in .cache/test-durations.txt. Exit status 0 when every job passed.
-#   bash scripts/test.sh [JOB ...]   jobs: lint sanity unit molecule:<scenario> (default: all)
+# writes .cache/test-<job>.log; a scenario writes .cache/molecule-<name>.log, each line
+# stamped HH:MM:SS, and its result line gives the seconds of each molecule action. A failed
+# job prints the end of its log, and no new job starts after a failure (TEST_KEEP_GOING=1
+# runs them all). At the end: a table of each job's duration in seconds, longest first, and
+# the total; kept in .cache/test-durations.txt. Exit status 0 when every job passed.
+#   bash scripts/test.sh [JOB ...]   jobs: lint sanity unit molecule:<scenario>, or molecule
+#                                    for every scenario (default: all of them)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 mkdir -p .cache
 export PATH="$root/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$root/collections"
+# shellcheck source=testhost/podman-env.sh
+. testhost/podman-env.sh
 
 # Longest first, by the durations of the last full run (README, "Tests").
-if [ "$#" -gt 0 ]; then
-  jobs_todo=("$@")
-else
-  jobs_todo=(molecule:nextjs molecule:odoo molecule:django molecule:releases molecule:fleet
-             unit molecule:fastapi sanity lint)
-fi
+scenarios=(molecule:nextjs molecule:odoo molecule:django molecule:releases molecule:fleet molecule:fastapi)
+all_jobs=(molecule:nextjs molecule:odoo molecule:django molecule:releases molecule:fleet
+          unit molecule:fastapi sanity lint)
+jobs_todo=()
+for job in "${@:-${all_jobs[@]}}"; do
+  if [ "$job" = molecule ]; then jobs_todo+=("${scenarios[@]}"); else jobs_todo+=("$job"); fi
+done
 slots=${TEST_JOBS:-2}
 results=.cache/test-results.tsv
 : > "$results"
 started=$(date +%s)
 
+# Each log line gets the wall-clock time it was written (HH:MM:SS).
+stamp() { awk '{ print strftime("%H:%M:%S"), $0; fflush() }'; }
+
+# "create 12, prepare 61, ..." from a stamped log: seconds between molecule's
+# "<scenario> ➜ <action>: Executing" and its "Executed" line.
+actions() {
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
+    function secs(t,  p) { split(t, p, ":"); return p[1] * 3600 + p[2] * 60 + p[3] }
+    / ➜ [a-z_]+: Executing/ { a = $0; sub(/.* ➜ /, "", a); sub(/:.*/, "", a); t0 = secs($1) }
+    / ➜ [a-z_]+: Executed/ && t0 != "" { d = secs($1) - t0; if (d < 0) d += 86400
+      out = out (out == "" ? "" : ", ") a " " d; t0 = "" }
+    END { print out }'
+}
+
 run_job() {
-  local job=$1 log=.cache/test-${1/:/-}.log t0 rc
+  local job=$1 log=.cache/test-${1/:/-}.log t0 rc detail=
   t0=$(date +%s)
   case "$job" in
     lint) ansible-lint > "$log" 2>&1 ;;
     sanity) bash scripts/sanity.sh > "$log" 2>&1 ;;
     unit) python -m pytest tests -q > "$log" 2>&1 ;;
     molecule:*) log=.cache/molecule-${job#molecule:}.log
-                bash scripts/molecule.sh "${job#molecule:}" > ".cache/test-${job/:/-}.log" 2>&1 ;;
-    *) echo "test: unknown job $job (lint, sanity, unit, molecule:<scenario>)" > "$log"; false ;;
+                molecule test -s "${job#molecule:}" 2>&1 | stamp > "$log" ;;
+    *) echo "test: unknown job $job (lint, sanity, unit, molecule, molecule:<scenario>)" > "$log"; false ;;
   esac
   rc=$?
   local secs=$(( $(date +%s) - t0 ))
+  case "$job" in molecule:*) detail=" ($(actions "$log"))" ;; esac
   if [ "$rc" -eq 0 ]; then
-    case "$job" in
-      molecule:*) sed -n 's/^molecule \([a-z]*\): passed in/test: molecule:\1 passed in/p' ".cache/test-${job/:/-}.log" ;;
-      *) echo "test: $job passed in $secs s" ;;
-    esac
+    echo "test: $job passed in $secs s$detail"
     echo "$job $secs passed" >> "$results"
   else
-    echo "test: $job FAILED (exit $rc) after $secs s; end of $log:"
+    echo "test: $job FAILED (exit $rc) after $secs s$detail; end of $log:"
     tail -n 60 "$log" | sed "s/^/  [$job] /"
     echo "$job $secs FAILED" >> "$results"
   fi
@@ -56,7 +73,7 @@ run_job() {
 summary() {
   {
     echo
-    echo "make test: durations (seconds), $slots jobs at a time"
+    echo "test: durations (seconds), $slots jobs at a time"
     sort -k2,2nr "$results" | while read -r job secs status; do
       printf '  %-20s %6s  %s\n' "$job" "$secs" "$status"
     done
@@ -83,8 +100,8 @@ grep -q " FAILED$" "$results" && failed=1
 [ "$(wc -l < "$results")" -eq "${#jobs_todo[@]}" ] || failed=1
 summary
 if [ "$failed" -eq 0 ]; then
-  echo "make test: all ${#jobs_todo[@]} jobs passed"
+  echo "test: all ${#jobs_todo[@]} jobs passed"
 else
-  echo "make test: FAILED (see the jobs marked FAILED above)" >&2
+  echo "test: FAILED (see the jobs marked FAILED above)" >&2
 fi
 exit "$failed"
