@@ -61,6 +61,9 @@ Host-record shapes the roles fill through ``data`` (the renderer reads these key
                  alembic: {from, to, steps}, baselines}
     alembic:    {before, after, heads, target, applied, failed_revision, error}  # fastapi
     already_live: bool                           # the target commit was live already
+    dependencies: {installer, action (installed/reused), reused_from, reason,
+                   lockfile, lockfile_sha256}    # nextjs: npm ci, or the previous
+                                                 # release's node_modules copied
 
 This file runs on the controller only (imported by the action and callback plugins),
 but uses only the standard library and stays Python 3.8 compatible.
@@ -805,6 +808,18 @@ def _render_host(name, host):
             ["Target", alembic.get("target")],
             ["Failed revision", alembic.get("failed_revision")],
             ["Error", alembic.get("error")],
+        ])
+
+    dependencies = host.get("dependencies")
+    if isinstance(dependencies, dict) and dependencies:
+        lines += ["", "### Dependencies", ""]
+        lines += _table(["Item", "Value"], [
+            ["Installer", dependencies.get("installer")],
+            ["Action", dependencies.get("action")],
+            ["Reused from", _code(dependencies.get("reused_from"))],
+            ["Why", dependencies.get("reason")],
+            ["Lock file", "%s (sha256 %s)" % (dependencies.get("lockfile"), dependencies.get("lockfile_sha256"))
+             if dependencies.get("lockfile") else None],
         ])
 
     lines += ["", "### Migrations applied", ""]

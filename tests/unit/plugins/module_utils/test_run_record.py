@@ -403,3 +403,16 @@ def test_render_markdown_alembic_and_a_downgrade_rollback():
     assert "| Database action | downgrade |" in text
     assert "| Alembic downgrade | `0002_pinned` \u2192 `0001_initial` (0002_pinned) |" in text
     assert "each under its own rule" in text and "each must equal" not in text
+
+
+def test_render_markdown_dependencies_reused_or_not_recorded():
+    record = rr.fold_events([ev(T0, data={"dependencies": {
+        "installer": "npm", "action": "reused", "reused_from": "/srv/shop/releases/20260101T000000Z-a1",
+        "reason": "package-lock.json unchanged since the previous release",
+        "lockfile": "package-lock.json", "lockfile_sha256": "ab12"}})])
+    text = rr.render_markdown(record)
+    assert "### Dependencies" in text
+    assert "| Action | reused |" in text
+    assert "| Reused from | `/srv/shop/releases/20260101T000000Z-a1` |" in text
+    assert "| Lock file | package-lock.json (sha256 ab12) |" in text
+    assert "### Dependencies" not in rr.render_markdown(rr.fold_events([ev(T0, data={"migrations": []})]))
