@@ -1,8 +1,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """(8) Strategy and connection: the same Ledger deploy v1->v2 and its rollback.yml (code and
 database) on one container, over the podman connection and over SSH with pipelining, each
-with Ansible's linear strategy and with the collection's default guarded.deploy.mitogen_linear.
-The four variants alternate within each repeat, so they share the machine's load.
+with Ansible's linear strategy and with the collection's default guarded.deploy.mitogen_linear,
+the interpreter named (/usr/bin/python3, as inventories/demo/group_vars/all.yml does); and a
+fifth variant, podman + mitogen with interpreter discovery (ansible_python_interpreter=auto),
+which Mitogen re-runs for every task over a container connection. The variants alternate
+within each repeat, so they share the machine's load.
 
 Settings: BENCH_STRATEGY_REPEAT (default 2) repeats of the four variants. Also runs alone:
     . testhost/podman-env.sh && .venv/bin/python bench/strategy_bench.py
@@ -14,8 +17,12 @@ import tempfile
 
 import benchlib as B
 
-STRATEGIES = {"linear": "linear", "mitogen": "guarded.deploy.mitogen_linear"}
-VARIANTS = [("podman", "linear"), ("podman", "mitogen"), ("ssh", "linear"), ("ssh", "mitogen")]
+STRATEGIES = {"linear": "linear", "mitogen": "guarded.deploy.mitogen_linear",
+              "mitogen, discovery": "guarded.deploy.mitogen_linear"}
+# extra vars of a variant: the inventory names the interpreter, "discovery" asks for it again
+EXTRA = {"mitogen, discovery": ["ansible_python_interpreter=auto_silent"]}
+VARIANTS = [("podman", "linear"), ("podman", "mitogen"), ("podman", "mitogen, discovery"), ("ssh", "linear"),
+            ("ssh", "mitogen")]
 
 
 def measure():
@@ -35,11 +42,12 @@ def measure():
             for connection, strategy in VARIANTS:
                 B.log("strategy: repeat %d of %d, %s + %s" % (index + 1, repeat, connection, strategy))
                 env = {"ANSIBLE_STRATEGY": STRATEGIES[strategy]}
+                extra = EXTRA.get(strategy, [])
                 wall, dummy, dummy_rc = B.playbook(work, inventories[connection], "playbooks/deploy.yml",
-                                                   ["deploy_version=v2"], label="deploy", env=env)
+                                                   ["deploy_version=v2"] + extra, label="deploy", env=env)
                 times[(connection, strategy)]["deploy"].append(wall)
                 wall, dummy, dummy_rc = B.playbook(work, inventories[connection], "playbooks/rollback.yml",
-                                                   ["rollback_restore_db=true"], label="rollback", env=env)
+                                                   ["rollback_restore_db=true"] + extra, label="rollback", env=env)
                 times[(connection, strategy)]["rollback"].append(wall)
     finally:
         B.cleanup(host, work)
@@ -59,6 +67,9 @@ def measure():
             summary.append(("%s, mitogen / linear, %s (8)" % (step, connection),
                             B.median(times[(connection, "mitogen")][step]),
                             B.median(times[(connection, "linear")][step]), "< 1"))
+    summary.append(("deploy, podman + mitogen: discovery / named interpreter (8)",
+                    B.median(times[("podman", "mitogen, discovery")]["deploy"]),
+                    B.median(times[("podman", "mitogen")]["deploy"]), ""))
     summary.append(("deploy, mitogen: podman / ssh (8)", B.median(times[("podman", "mitogen")]["deploy"]),
                     B.median(times[("ssh", "mitogen")]["deploy"]), ""))
     return summary

@@ -156,11 +156,23 @@ def test_round_trip(pg_server, tmp_path, app_dir, fmt, verify, strategy):
     assert len(source) == TABLES + 1 and source["t00"][0] == ROWS and source["large objects"][0] == 1
     run_id = "20261121T020000Z-%s" % name.replace("_", "")
 
+    # a hook right after pg_dump and tar, before the role makes the files private: what a
+    # run killed at that moment would leave
+    modes = tmp_path / "modes.txt"
+    hook = tmp_path / "after_dump.yml"
+    hook.write_text(
+        "- name: Note the modes of the backup files right after pg_dump and tar\n"
+        "  ansible.builtin.shell: find {{ deploy_backup_dir }}/{{ deploy_app }}/{{ deploy_run_id }} -mindepth 1"
+        " -printf '%%m %%y %%P\\n' > %s\n" % modes, encoding="utf-8")
     proc = run_playbook(tmp_path, "backup", BACKUP_PLAYBOOK, dict(
         db_vars(pg_server, name), deploy_run_id=run_id, backup_pg_dump_format=fmt,
-        backup_verify=verify, backup_jobs=2, backup_compress=5))
+        backup_verify=verify, backup_jobs=2, backup_compress=5,
+        deploy_hooks={"after_backup_dump": str(hook)}))
     assert proc.returncode == 0, proc.stdout
     assert databases(pg_server, "%__verify_%") == []
+    written = [line.split(" ", 2) for line in modes.read_text(encoding="utf-8").splitlines()]
+    assert {"db.dump" if fmt == "custom" else "db.dir", "code.tar.gz"} <= set(p for dummy, dummy2, p in written)
+    assert [(m, t, p) for m, t, p in written if m != {"f": "600", "d": "700"}[t]] == [], written
 
     run_dir = tmp_path / "backups" / APP / run_id
     snap = snapshot(tmp_path, run_id)

@@ -5,7 +5,8 @@
 A lock left by an interrupted run is told apart (its ansible-playbook process is gone:
 STALE; taken from another controller: cannot be checked; its process still runs: live),
 refused with its owner and age, and released only with -e deploy_force_unlock=true, never
-while its process runs. Needs no PostgreSQL.
+while its process runs; a run that loses the race for a free lock names the winner. Needs
+no PostgreSQL.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ PLAYBOOK = r"""
     - name: Take the lock
       ansible.builtin.include_role:
         name: guarded.deploy.preflight
-        tasks_from: lock
+        tasks_from: "{{ lock_tasks | default('lock') }}"
 """
 
 
@@ -89,6 +90,25 @@ def test_a_free_lock_is_taken_and_names_this_controller(tmp_path):
     assert owner["run_id"] == RUN_ID
     assert owner["controller"] == socket.gethostname()
     assert int(owner["pid"]) > 1 and int(owner["pid"]) != os.getpid()
+    # the lock appeared with its owner inside (one rename): private, no staging left over
+    assert (lock_dir / "payments.lock").stat().st_mode & 0o777 == 0o700
+    assert (lock_dir / "payments.lock" / "owner.json").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in lock_dir.iterdir()) == ["payments.lock"]
+
+
+def test_a_run_that_loses_the_race_names_the_winner(tmp_path):
+    """The lock was free when this run read it, and another run took it before this one
+    could: take_lock (the step after the read) meets the winner's complete lock."""
+    lock_dir = tmp_path / "locks"
+    _lock(lock_dir, controller="other-controller", pid=4242)
+    run = _run(tmp_path, lock_dir, "-e", "lock_tasks=take_lock")
+    assert run.returncode != 0
+    out = run.stdout + run.stderr
+    assert ("payments was locked a moment ago by run %s (operator night-shift, since 2026-11-21T01:00:00Z, "
+            "from controller other-controller pid 4242)" % OLD_RUN) in " ".join(out.split())
+    assert "Nothing was changed." in out
+    assert _owner(lock_dir)["run_id"] == OLD_RUN
+    assert sorted(p.name for p in lock_dir.iterdir()) == ["payments.lock"]
 
 
 def test_a_stale_lock_is_refused_and_kept_without_force(tmp_path):
