@@ -26,9 +26,10 @@ description:
     other connection runs as it would under linear.
   - Over a container connection (C(podman), C(docker)) Mitogen runs interpreter discovery
     again for every task while C(ansible_python_interpreter) is C(auto) (the default), which
-    starts the interpreter candidates anew each time: on the test hosts a task cost 0.35 s
-    instead of 0.09 s. Name the interpreter for such hosts (C(ansible_python_interpreter:
-    /usr/bin/python3), as C(inventories/demo/group_vars/all.yml) does for the demo and the
+    starts the interpreter candidates anew each time; on the test hosts a task cost 0.35 s
+    instead of 0.09 s. Name the interpreter for such hosts
+    (C(ansible_python_interpreter=/usr/bin/python3), as
+    C(inventories/demo/group_vars/all.yml) does for the demo and the
     molecule scenarios). Over C(ssh) the discovered interpreter is kept for the run.
   - Unlike Mitogen's own C(mitogen_linear), this strategy leaves the C(local) connection
     (the controller's own tasks, and those delegated to C(localhost)) to Ansible. Under
