@@ -523,8 +523,9 @@ class CallbackModule(CallbackBase):
             self._display.display("guarded.deploy: execution log: %s" % os.path.join(self.run_dir, MARKDOWN_FILE))
             self._display.display("guarded.deploy: report: %s" % os.path.join(self.run_dir, HTML_FILE))
             self._display.display("guarded.deploy: run record: %s" % os.path.join(self.run_dir, RECORD_FILE))
-            self._display.display("guarded.deploy: run %s %s" % (
-                self.record.get("run_id"), str(self.record.get("status")).replace("_", " ").upper()))
+            self._display.display("guarded.deploy: run %s %s%s" % (
+                self.record.get("run_id"), str(self.record.get("status")).replace("_", " ").upper(),
+                " (check mode: nothing was changed)" if self.record.get("check_mode") else ""))
 
     def _link_rolled_back_run(self):
         """Append links.rolled_back_by to the journal of the run this one rolled back (when

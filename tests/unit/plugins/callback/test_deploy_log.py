@@ -177,6 +177,18 @@ def test_final_status_at_stats(tmp_path):
     assert "**Status: ROLLED BACK**" in (tmp_path / "r1" / rr.MARKDOWN_FILE).read_text(encoding="utf-8")
 
 
+def test_final_status_of_a_check_mode_run_says_nothing_was_changed(tmp_path):
+    callback = make_callback()
+    first = run_event(log_dir=tmp_path)
+    first[deploy_log.EVENT_KEY]["run"]["check_mode"] = True
+    callback.v2_runner_on_ok(result(first))
+    callback.v2_runner_on_ok(result(event(phase="code", phase_status="started")))
+    callback.v2_runner_on_ok(result(event(phase="code", phase_status="ok", host_status="succeeded")))
+    callback.v2_playbook_on_stats(MagicMock())
+    displayed = [c.args[0] for c in callback._display.display.call_args_list]
+    assert displayed[-1] == "guarded.deploy: run r1 SUCCEEDED (check mode: nothing was changed)"
+
+
 def test_host_still_running_at_stats_fails(tmp_path):
     callback = make_callback(announce=False)
     callback.v2_runner_on_ok(result(run_event(log_dir=tmp_path)))
