@@ -742,6 +742,21 @@ def _no_db_action(name, host):
     return "none"
 
 
+def _lock_forced_lines(forced):
+    """The note of a deploy lock released with deploy_force_unlock=true (preflight)."""
+    if not isinstance(forced, dict):
+        return []
+    owner = forced.get("previous_owner") or {}
+    state = {"stale": "STALE: its process was gone from this controller",
+             "unknown": "its process could not be checked: taken from another controller"}.get(
+                 forced.get("state"), forced.get("state") or MISSING)
+    return ["", "> Deploy lock released by force (`deploy_force_unlock=true`): it was held by run %s "
+            "(operator %s, since %s, pid %s on %s, %s s old), %s. That run did not finish." % (
+                _code(owner.get("run_id")), owner.get("operator") or MISSING,
+                format_time(owner.get("since")) or MISSING, owner.get("pid") or MISSING,
+                owner.get("controller") or MISSING, forced.get("age_s", MISSING), state)]
+
+
 def _render_host(name, host):
     lines = ["## Host `%s` \u2014 %s" % (name, _status_text(host.get("status"))), ""]
     lines += _table(["Item", "Value"], [
@@ -753,6 +768,7 @@ def _render_host(name, host):
     if host.get("already_live"):
         lines += ["", "> Already at this version: nothing was deployed, restarted or migrated "
                   "(`deploy_force=true` deploys it again)."]
+    lines += _lock_forced_lines(host.get("lock_forced"))
 
     lines += ["", "### Phases", ""]
     phases = host.get("phases") or []

@@ -221,6 +221,18 @@ def test_render_markdown_contains_the_key_facts():
         assert "| %s |   |  |  |" % role in text
 
 
+def test_render_markdown_says_a_lock_was_released_by_force():
+    record = rr.fold_events([ev(T0, data={"lock_forced": {
+        "previous_owner": {"run_id": "20261121T010000Z-dead001", "operator": "bob", "since": T0,
+                           "controller": "ops1", "pid": 4242},
+        "state": "stale", "age_s": 3600}})])
+    text = rr.render_markdown(record)
+    assert ("> Deploy lock released by force (`deploy_force_unlock=true`): it was held by run "
+            "`20261121T010000Z-dead001` (operator bob, since 2026-11-21 02:00:00 UTC, pid 4242 on ops1, 3600 s old), "
+            "STALE: its process was gone from this controller. That run did not finish.") in text
+    assert "released by force" not in rr.render_markdown(rr.fold_events([ev(T0, data={"already_live": True})]))
+
+
 def test_render_markdown_backup_verification_copy_and_pruning():
     record = rr.fold_events([ev(T0, data={"backup": {
         "path": "/b/db.dir", "format": "directory", "bytes": 2048, "sha256": "ab" * 32, "verified": True,
