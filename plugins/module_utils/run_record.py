@@ -43,6 +43,7 @@ Host-record shapes the roles fill through ``data`` (the renderer reads these key
     commit_before / commit_after / deploy_version: str
     backup:     {path, format, bytes, sha256, verified, verification, verification_s,
                  verified_tables, changed_during_dump: [str], pruned: [run_id],
+                 partial_removed: [run_id],
                  files: [str or {path, bytes, sha256}],
                  offsite: {to, host, path, files, bytes, verified, seconds} or None,
                  dumped_on: str}                 # the host holding the run's pg_dump; on
@@ -800,6 +801,8 @@ def _render_host(name, host):
         ["Changed during the dump (not compared)", ", ".join(backup.get("changed_during_dump") or []) or None],
         ["Off-host copy", _backup_copy(backup.get("offsite"))],
         ["Pruned runs", ", ".join(backup.get("pruned") or []) or None],
+        ["Partial backups removed (runs killed before their backup finished)",
+         ", ".join(backup.get("partial_removed") or []) or None],
     ])
     files = backup.get("files") or []
     if files:

@@ -201,12 +201,22 @@ def test_round_trip(pg_server, tmp_path, app_dir, fmt, verify, strategy):
     assert record["verification_s"] >= 0
     if verify == "restore":
         assert record["verified_tables"] == TABLES + 1 == snap["verified_tables"]
+    killed = tmp_path / "backups" / APP / "20261121T010000Z-killed"  # pg_dump killed: no snapshot.json
+    killed.mkdir()
+    (killed / "db.dump").write_bytes(b"PGDMP partial")
     proc = run_playbook(tmp_path, "list", ROLE_ENTRY_PLAYBOOK, dict(
         db_vars(pg_server, name), role="backup", entry="list"))
     assert proc.returncode == 0, proc.stdout
     assert "run id | version | outcome | dump bytes | verified | created (UTC) | age | restores code to" in proc.stdout
-    assert re.search(r"%s \| v2 \| unknown \(run did not finish\) \| %d \| %s \| %s \| \d+m \| 111111111111" % (
-        run_id, record["bytes"], verify, snap["created_at"]), proc.stdout), proc.stdout
+    # a complete backup whose run wrote no outcome.json did not finish: its real state and its undo
+    assert re.search(r"%s \| v2 \| interrupted \(the run did not finish; playbooks/rollback\.yml "
+                     r"-e rollback_run_id=%s undoes it\) \| %d \| %s \| %s \| \d+m \| 111111111111" % (
+                         run_id, run_id, record["bytes"], verify, snap["created_at"]), proc.stdout), proc.stdout
+    assert ("20261121T010000Z-killed | - | partial (killed before its backup finished; no restore point; "
+            "the next deploy removes it)") in proc.stdout
+    assert proc.stdout.index(run_id + " | v2") < proc.stdout.index("20261121T010000Z-killed | -")  # newest first
+    killed.joinpath("db.dump").unlink()
+    killed.rmdir()
     listing = subprocess.run(["pg_restore", "--list", str(run_dir / dump)], capture_output=True,
                              text=True, check=True).stdout
     assert "TABLE DATA public t29" in listing and "BLOB" in listing
@@ -336,9 +346,12 @@ def test_failed_restore_verification_stops_and_drops_the_scratch_database(pg_ser
 
 # --- retention -----------------------------------------------------------------------
 
+PARTIAL = "partial"
 FAKE_OUTCOMES = {  # run 01 is the oldest
     1: "succeeded", 2: None, 3: "rolled_back", 4: "succeeded", 5: "failed", 6: "succeeded",
     7: "failed", 8: "rolled_back", 9: "failed", 10: "failed", 11: "rolled_back", 12: "failed",
+    13: "running",  # interrupted after its migrations began: protected
+    14: PARTIAL,    # killed during its pg_dump: no snapshot.json, removed by the next run
 }
 
 
@@ -351,6 +364,8 @@ def make_fake_runs(tmp_path):
         run_dir = tmp_path / "backups" / APP / fake_run(number)
         run_dir.mkdir(parents=True)
         (run_dir / "db.dump").write_bytes(b"dump")
+        if status == PARTIAL:
+            continue
         (run_dir / "snapshot.json").write_text(json.dumps({"run_id": fake_run(number)}), encoding="utf-8")
         if status:
             (run_dir / "outcome.json").write_text(
@@ -362,9 +377,10 @@ def remaining_runs(tmp_path):
 
 
 @pytest.mark.parametrize("keep,pruned", [
-    # newest first: current, 12..1. Protected: current, 6 (newest succeeded), 2 (no outcome).
-    (10, [3, 1]),
-    (7, [5, 4, 3, 1]),
+    # newest first: current, 14..1. Protected: current, 13 (running), 6 (newest succeeded),
+    # 2 (no outcome). 14 is a partial backup: removed whatever keep is, not counted.
+    (10, [4, 3, 1]),
+    (7, [7, 5, 4, 3, 1]),
 ])
 def test_retention_prunes_only_unprotected_old_runs(pg_server, tmp_path, app_dir, keep, pruned):
     name = "retention_%d" % keep
@@ -383,10 +399,13 @@ def test_retention_prunes_only_unprotected_old_runs(pg_server, tmp_path, app_dir
     assert proc.returncode == 0, proc.stdout
     assert "Check mode, would prune %d run(s)" % len(pruned) in proc.stdout
     assert ", ".join(fake_run(n) for n in pruned) in proc.stdout
+    assert ("Check mode, would remove 1 partial backup(s) of runs killed before their backup finished "
+            "(no snapshot.json, no restore point): %s" % fake_run(14)) in proc.stdout
     assert remaining_runs(tmp_path) == everything
 
     proc = run_playbook(tmp_path, "backup", BACKUP_PLAYBOOK, dict(
         db_vars(pg_server, name), deploy_run_id=current, backup_keep_runs=keep))
     assert proc.returncode == 0, proc.stdout
-    assert remaining_runs(tmp_path) == sorted(set(everything) - set(fake_run(n) for n in pruned))
+    assert remaining_runs(tmp_path) == sorted(set(everything) - set(fake_run(n) for n in pruned + [14]))
     assert run_record(tmp_path, current)["backup"]["pruned"] == [fake_run(n) for n in pruned]
+    assert run_record(tmp_path, current)["backup"]["partial_removed"] == [fake_run(14)]
