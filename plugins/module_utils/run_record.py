@@ -874,7 +874,8 @@ def _render_host(name, host):
     rollback = host.get("rollback") or {}
     lines += ["", "### Rollback", ""]
     lines += _table(["Item", "Value"], [
-        ["Performed", rollback.get("performed")],
+        ["Performed", "no: the rollback FAILED; the rows below say what it had done"
+         if rollback.get("failed") and not rollback.get("performed") else rollback.get("performed")],
         ["Run rolled back", rollback.get("run_id")],
         ["Code returned to", _code(rollback.get("to_commit"))],
         ["Database action", rollback.get("db_strategy") or (_no_db_action(name, host) if rollback.get("performed") else None)],

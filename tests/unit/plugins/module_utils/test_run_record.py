@@ -233,6 +233,28 @@ def test_render_markdown_says_a_lock_was_released_by_force():
     assert "released by force" not in rr.render_markdown(rr.fold_events([ev(T0, data={"already_live": True})]))
 
 
+def test_a_rollback_that_fails_part_way_is_recorded_as_it_happened():
+    record = rr.fold_events([
+        ev(T0, data={"rollback": {"performed": False, "run_id": "r1", "reason": "health 500",
+                                  "code_returned": False, "db_restored": False}}),
+        ev(T1, data={"commit_after": "1111111", "rollback": {"code_returned": True, "to_commit": "1111111"}}),
+        ev(T1, data={"rollback": {"kept_database": "shop_before_rollback_r1"}}),
+        ev(T2, data={"rollback": {"db_restored": True, "db_strategy": "restore", "restore_strategy": "swap"}}),
+        # the pipeline's rescue: the rollback phase failed at the restart
+        ev(T3, host_status="rollback_failed", data={"rollback": {
+            "performed": False, "failed": True, "run_id": "r1", "reason": "health 500",
+            "error": "Phase rollback failed at 'Restart': odoo did not start"}}),
+    ])
+    rollback = record["hosts"]["app1"]["rollback"]
+    assert rollback["code_returned"] and rollback["db_restored"] and rollback["failed"]
+    assert not rollback["performed"]
+    text = rr.render_markdown(record)
+    assert "| Performed | no: the rollback FAILED; the rows below say what it had done |" in text
+    assert "| Code returned to | `1111111` |" in text
+    assert "| Database restored | yes |" in text
+    assert "| Database kept as | `shop_before_rollback_r1` |" in text
+
+
 def test_render_markdown_backup_verification_copy_and_pruning():
     record = rr.fold_events([ev(T0, data={"backup": {
         "path": "/b/db.dir", "format": "directory", "bytes": 2048, "sha256": "ab" * 32, "verified": True,
