@@ -43,7 +43,7 @@ Host-record shapes the roles fill through ``data`` (the renderer reads these key
     commit_before / commit_after / deploy_version: str
     backup:     {path, format, bytes, sha256, verified, verification, verification_s,
                  verified_tables, changed_during_dump: [str], pruned: [run_id],
-                 partial_removed: [run_id],
+                 partial_removed: [run_id], kept_dropped: [database],
                  files: [str or {path, bytes, sha256}],
                  offsite: {to, host, path, files, bytes, verified, seconds} or None,
                  dumped_on: str}                 # the host holding the run's pg_dump; on
@@ -803,6 +803,7 @@ def _render_host(name, host):
         ["Pruned runs", ", ".join(backup.get("pruned") or []) or None],
         ["Partial backups removed (runs killed before their backup finished)",
          ", ".join(backup.get("partial_removed") or []) or None],
+        ["Kept databases dropped (beyond backup_keep_runs)", ", ".join(backup.get("kept_dropped") or []) or None],
     ])
     files = backup.get("files") or []
     if files:

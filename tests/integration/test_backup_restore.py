@@ -237,6 +237,28 @@ def test_round_trip(pg_server, tmp_path, app_dir, fmt, verify, strategy):
     assert fingerprint(pg_server, name) == source
     kept = databases(pg_server, name + "_before_rollback_%")
     assert len(kept) == (1 if strategy == "swap" else 0)
+    if strategy == "swap":
+        # the documented name: <db>_before_rollback_<the restoring run id, lowercased, letters and digits>, cut at 63
+        assert kept == [(name + "_before_rollback_" + re.sub("[^0-9a-z]", "", restore_run.lower()))[:63]]
+        older = name + "_before_rollback_20200101t000000zold0001"
+        pg_server.execute("CREATE DATABASE %s" % older)
+        proc = run_playbook(tmp_path, "list-kept", ROLE_ENTRY_PLAYBOOK, dict(
+            db_vars(pg_server, name), role="backup", entry="list"))
+        assert proc.returncode == 0, proc.stdout
+        assert re.search(r"%s \| \d+" % kept[0], proc.stdout), proc.stdout
+        assert proc.stdout.index(kept[0] + " | ") < proc.stdout.index(older + " | ")  # newest first
+        # backup_keep_runs follows the kept databases too: check mode shows, then the newest 1 stays
+        prune = dict(db_vars(pg_server, name), role="backup", entry="prune",
+                     deploy_run_id="20261121T040000Z-prune", backup_keep_runs=1)
+        proc = run_playbook(tmp_path, "prune-check", ROLE_ENTRY_PLAYBOOK, prune, check=True)
+        assert proc.returncode == 0, proc.stdout
+        assert "Check mode, would drop 1 database(s) kept by rollbacks beyond backup_keep_runs=1: %s" % older \
+            in proc.stdout
+        assert sorted(databases(pg_server, name + "_before_rollback_%")) == sorted([kept[0], older])
+        proc = run_playbook(tmp_path, "prune", ROLE_ENTRY_PLAYBOOK, prune)
+        assert proc.returncode == 0, proc.stdout
+        assert databases(pg_server, name + "_before_rollback_%") == kept
+        assert fingerprint(pg_server, name) == source  # the live database is never touched
 
 
 # --- the off-host copy ----------------------------------------------------------------
