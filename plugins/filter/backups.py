@@ -16,7 +16,6 @@ import posixpath
 
 from ansible.errors import AnsibleFilterError
 
-FINISHED = ("succeeded", "rolled_back", "failed", "rollback_failed")
 SNAPSHOT = "snapshot.json"
 OUTCOME = "outcome.json"
 
