@@ -255,8 +255,18 @@ def test_round_trip(pg_server, tmp_path, app_dir, fmt, verify, strategy):
         assert "Check mode, would drop 1 database(s) kept by rollbacks beyond backup_keep_runs=1: %s" % older \
             in proc.stdout
         assert sorted(databases(pg_server, name + "_before_rollback_%")) == sorted([kept[0], older])
+        # a session inspecting the older kept database: not dropped, said, and the run goes on
+        holder = pg_server.connect(older)
+        try:
+            proc = run_playbook(tmp_path, "prune-held", ROLE_ENTRY_PLAYBOOK, prune)
+        finally:
+            holder.close()
+        assert proc.returncode == 0, proc.stdout
+        assert "Not dropped (the next run tries again): %s" % older in proc.stdout
+        assert sorted(databases(pg_server, name + "_before_rollback_%")) == sorted([kept[0], older])
         proc = run_playbook(tmp_path, "prune", ROLE_ENTRY_PLAYBOOK, prune)
         assert proc.returncode == 0, proc.stdout
+        assert "Not dropped" not in proc.stdout
         assert databases(pg_server, name + "_before_rollback_%") == kept
         assert fingerprint(pg_server, name) == source  # the live database is never touched
 
